@@ -1,0 +1,131 @@
+"""The work-horse: a child process forked per job, and the parent's watch over it.
+
+The child runs the job under its soft time limit and sends the outcome back through a pipe;
+the parent never blocks on the child, so it keeps heartbeating, reads control commands, and
+kills the child's whole process group if the job overruns its hard limit or is stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import select
+import signal
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from jobctl.exceptions import JobTimeoutException
+from jobctl.execution import Outcome
+from jobctl.status import JobStatus
+
+TICK = 1.0
+"""Seconds between the parent's checks (heartbeat due, commands) while a child runs."""
+
+
+@dataclass
+class HorseWatch:
+    """What the parent checks between reads: called every tick; returns a stop reason or ""."""
+
+    on_tick: Callable[[], str]
+    cold_shutdown: Callable[[], bool]
+
+
+def run_in_child(
+    run: Callable[[], Outcome], watch: HorseWatch, hard_limit: float | None
+) -> Outcome:
+    """Fork, run ``run()`` in the child, and return its outcome (or why there is none)."""
+    read_fd, write_fd = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        os.close(read_fd)
+        _child_main(run, write_fd)
+    os.close(write_fd)
+    with contextlib.suppress(OSError):
+        os.setpgid(pid, pid)
+    try:
+        return _watch(pid, read_fd, watch, hard_limit)
+    finally:
+        os.close(read_fd)
+
+
+def _child_main(run: Callable[[], Outcome], write_fd: int) -> None:
+    """Never returns: the child must not unwind into the parent's stack (or pytest's)."""
+    code = 0
+    try:
+        os.setpgid(0, 0)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        outcome = run()
+        data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write_fd, "wb") as pipe:
+            pipe.write(data)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _watch(pid: int, read_fd: int, watch: HorseWatch, hard_limit: float | None) -> Outcome:
+    chunks: list[bytes] = []
+    deadline = None if hard_limit is None else time.monotonic() + hard_limit
+    stop_reason = ""
+    while True:
+        wait = TICK if deadline is None else max(0.0, min(TICK, deadline - time.monotonic()))
+        ready, _, _ = select.select([read_fd], [], [], wait)
+        if ready:
+            chunk = os.read(read_fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            continue
+        if watch.cold_shutdown():
+            stop_reason = "cold"
+        elif deadline is not None and time.monotonic() >= deadline:
+            stop_reason = "timeout"
+        else:
+            stop_reason = watch.on_tick()
+        if stop_reason:
+            kill_group(pid)
+            break
+    status = _reap(pid)
+    if stop_reason:
+        return _stopped_outcome(stop_reason, hard_limit)
+    if chunks:
+        try:
+            outcome: Outcome = pickle.loads(b"".join(chunks))
+            return outcome
+        except Exception:
+            pass
+    return Outcome(JobStatus.FAILED, exc_info=f"work-horse terminated unexpectedly ({status})")
+
+
+def _stopped_outcome(reason: str, hard_limit: float | None) -> Outcome:
+    if reason == "timeout":
+        return Outcome(
+            JobStatus.FAILED,
+            exc_info=f"{JobTimeoutException.__name__}: job ignored its timeout and was killed "
+            f"after {hard_limit:g} seconds",
+        )
+    if reason == "cold":
+        return Outcome(JobStatus.FAILED, exc_info="the worker was shut down (cold) during the job")
+    return Outcome(JobStatus.STOPPED, exc_info=f"job stopped: {reason}", retryable=False)
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL the child and everything it started."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _reap(pid: int) -> str:
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"exit code {os.WEXITSTATUS(status)}"

@@ -1,0 +1,321 @@
+"""Queues: named lists of job ids, created on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from redis import Redis
+
+from jobctl import defaults, scripting
+from jobctl.context import resolve_connection, resolve_keys
+from jobctl.exceptions import DependencyNotFoundError, JobExistsError
+from jobctl.job import Job
+from jobctl.keys import Keys
+from jobctl.payload import OPTION_NAMES, EnqueueOptions, PreparedJob, prepare_job
+from jobctl.registry import (
+    CanceledJobRegistry,
+    DeferredJobRegistry,
+    FailedJobRegistry,
+    FinishedJobRegistry,
+    ScheduledJobRegistry,
+    StartedJobRegistry,
+)
+from jobctl.serializers import Serializer, resolve_serializer
+from jobctl.utils import decode, now, parse_duration, validate_queue_name
+
+_EMPTY_BATCH = 500
+
+
+class Queue:
+    """A named list of jobs; ``Queue(connection=r)`` is ``default``; ``is_async=False`` runs inline.
+
+    Queues need no declaration: enqueueing into a name creates it.
+    """
+
+    def __init__(
+        self,
+        name: str = defaults.QUEUE_NAME,
+        connection: Redis | None = None,
+        is_async: bool = True,
+        serializer: str | Serializer | None = None,
+        default_timeout: int | str | None = None,
+        namespace: str | None = None,
+        *,
+        keys: Keys | None = None,
+        max_payload: int = defaults.MAX_PAYLOAD_BYTES,
+    ) -> None:
+        self.name = validate_queue_name(name)
+        self.connection = resolve_connection(connection)
+        self.is_async = is_async
+        self.serializer = resolve_serializer(serializer)
+        self.default_timeout = parse_duration(
+            default_timeout, what="default_timeout", allow_infinite=True
+        )
+        self.keys = keys or resolve_keys(namespace)
+        self.max_payload = max_payload
+
+    @classmethod
+    def all(
+        cls, connection: Redis | None = None, namespace: str | None = None, **kwargs: Any
+    ) -> list[Queue]:
+        """Every queue that has been used, sorted by name."""
+        connection = resolve_connection(connection)
+        keys = resolve_keys(namespace)
+        names = sorted(decode(n) for n in connection.smembers(keys.queues))
+        return [cls(n, connection=connection, keys=keys, **kwargs) for n in names]
+
+    @property
+    def key(self) -> str:
+        return self.keys.queue(self.name)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __bool__(self) -> bool:
+        return True
+
+    @property
+    def count(self) -> int:
+        return int(self.connection.llen(self.key))
+
+    def is_empty(self) -> bool:
+        return self.count == 0
+
+    def get_job_ids(self, offset: int = 0, length: int = -1) -> list[str]:
+        """Queued ids in the order they will run; ``length=-1`` means all."""
+        end = -1 if length < 0 else offset + length - 1
+        return [decode(i) for i in self.connection.lrange(self.key, offset, end)]
+
+    @property
+    def job_ids(self) -> list[str]:
+        return self.get_job_ids()
+
+    def get_jobs(self, offset: int = 0, length: int = -1) -> list[Job]:
+        ids = self.get_job_ids(offset, length)
+        jobs = Job.fetch_many(ids, self.connection, self.serializer, keys=self.keys)
+        return [j for j in jobs if j is not None]
+
+    @property
+    def jobs(self) -> list[Job]:
+        return self.get_jobs()
+
+    def fetch_job(self, job_id: str) -> Job | None:
+        """A job by id if it belongs to this queue, else None."""
+        [job] = Job.fetch_many([job_id], self.connection, self.serializer, keys=self.keys)
+        return job if job is not None and job.origin == self.name else None
+
+    # -- registries ----------------------------------------------------------------------------
+
+    def _registry_args(self) -> dict[str, Any]:
+        return {"name": self.name, "connection": self.connection, "queue": self}
+
+    @property
+    def started_job_registry(self) -> StartedJobRegistry:
+        return StartedJobRegistry(**self._registry_args())
+
+    @property
+    def finished_job_registry(self) -> FinishedJobRegistry:
+        return FinishedJobRegistry(**self._registry_args())
+
+    @property
+    def failed_job_registry(self) -> FailedJobRegistry:
+        return FailedJobRegistry(**self._registry_args())
+
+    @property
+    def deferred_job_registry(self) -> DeferredJobRegistry:
+        return DeferredJobRegistry(**self._registry_args())
+
+    @property
+    def scheduled_job_registry(self) -> ScheduledJobRegistry:
+        return ScheduledJobRegistry(**self._registry_args())
+
+    @property
+    def canceled_job_registry(self) -> CanceledJobRegistry:
+        return CanceledJobRegistry(**self._registry_args())
+
+    # -- enqueueing ----------------------------------------------------------------------------
+
+    def enqueue(self, f: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> Job:
+        """Enqueue ``f(*args, **kwargs)``; enqueue options are taken out of ``kwargs``.
+
+        Pass ``args=``/``kwargs=`` explicitly when the function's own parameters are named like
+        an option (``ttl``, ``description``).
+        """
+        options = EnqueueOptions(**{k: kwargs.pop(k) for k in list(kwargs) if k in OPTION_NAMES})
+        if "args" in kwargs or "kwargs" in kwargs:
+            if args:
+                raise TypeError("pass either positional arguments or args=, not both")
+            args = tuple(kwargs.pop("args", None) or ())
+            kwargs = dict(kwargs.pop("kwargs", None) or {}, **kwargs)
+        return self.enqueue_call(f, args=args, kwargs=kwargs, options=options)
+
+    def enqueue_call(
+        self,
+        func: Callable[..., Any] | str,
+        args: tuple[Any, ...] | list[Any] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        timeout: int | str | None = None,
+        *,
+        options: EnqueueOptions | None = None,
+        **option_kwargs: Any,
+    ) -> Job:
+        """RQ's explicit form: ``enqueue_call(func, args=(...), kwargs={...}, timeout=...)``."""
+        if options is None:
+            unknown = set(option_kwargs) - OPTION_NAMES
+            if unknown:
+                raise TypeError(f"unknown enqueue option(s): {', '.join(sorted(unknown))}")
+            options = EnqueueOptions(**option_kwargs)
+        if timeout is not None:
+            options.job_timeout = timeout
+        prepared = prepare_job(
+            func,
+            tuple(args or ()),
+            dict(kwargs or {}),
+            options,
+            queue_name=self.name,
+            serializer=self.serializer,
+            default_timeout=self.default_timeout,
+            max_payload=self.max_payload,
+        )
+        job = self.enqueue_prepared(prepared)
+        if not self.is_async:
+            from jobctl.execution import run_synchronously
+
+            run_synchronously(job, self)
+        return job
+
+    def enqueue_at(self, datetime: datetime, f: Callable[..., Any] | str, *args: Any,
+                   **kwargs: Any) -> Job:
+        """Enqueue ``f`` to run at ``datetime`` (aware, or naive meaning UTC).
+
+        A worker started with the scheduler moves it into the queue when it is due.
+        """
+        return self._enqueue_scheduled(_timestamp(datetime), f, args, kwargs)
+
+    def enqueue_in(self, time_delta: timedelta, f: Callable[..., Any] | str, *args: Any,
+                   **kwargs: Any) -> Job:
+        """Enqueue ``f`` to run after ``time_delta``."""
+        return self._enqueue_scheduled(now() + time_delta.total_seconds(), f, args, kwargs)
+
+    def _enqueue_scheduled(self, due: float, f: Callable[..., Any] | str,
+                           args: tuple[Any, ...], kwargs: dict[str, Any]) -> Job:
+        options = EnqueueOptions(**{k: kwargs.pop(k) for k in list(kwargs) if k in OPTION_NAMES})
+        if "args" in kwargs or "kwargs" in kwargs:
+            args = tuple(kwargs.pop("args", None) or ())
+            kwargs = dict(kwargs.pop("kwargs", None) or {}, **kwargs)
+        prepared = prepare_job(
+            f, tuple(args), dict(kwargs), options, queue_name=self.name,
+            serializer=self.serializer, default_timeout=self.default_timeout,
+            max_payload=self.max_payload,
+        )
+        return self.enqueue_prepared(prepared, due=due)
+
+    def enqueue_prepared(self, prepared: PreparedJob, due: float | None = None) -> Job:
+        """Write a validated job in one round trip (one script); ``due`` schedules it."""
+        deps = prepared.dependencies
+        keys = [
+            self.keys.job(prepared.job_id),
+            self.key,
+            self.keys.queues,
+            self.keys.wake(self.name),
+            self.keys.registry("deferred", self.name),
+            self.keys.registry("scheduled", self.name),
+        ]
+        for dep_id in deps.job_ids:
+            keys += [self.keys.job(dep_id), self.keys.dependents(dep_id)]
+        flat: list[str | bytes] = []
+        for name, value in prepared.fields.items():
+            flat += [name, value]
+        argv = [
+            prepared.job_id,
+            self.name,
+            "1" if prepared.at_front else "0",
+            "" if prepared.ttl is None else str(prepared.ttl),
+            repr(now()),
+            "1" if deps.allow_failure else "0",
+            "" if due is None else repr(due),
+            str(len(prepared.fields)),
+            *flat,
+            *deps.job_ids,
+        ]
+        reply = scripting.ENQUEUE(self.connection, keys, argv)
+        outcome = reply[0].decode()
+        if outcome == "exists":
+            raise JobExistsError(
+                f"job {prepared.job_id!r} already exists (status {reply[1].decode() or '?'})"
+            )
+        if outcome == "missing":
+            raise DependencyNotFoundError(f"dependency {reply[1].decode()!r} does not exist")
+        job = Job(
+            prepared.job_id, connection=self.connection, serializer=self.serializer, keys=self.keys
+        )
+        job._load(
+            {
+                k.encode(): v if isinstance(v, bytes) else v.encode()
+                for k, v in prepared.fields.items()
+            }
+            | {b"status": reply[1]}
+        )
+        return job
+
+    # -- pausing -----------------------------------------------------------------------------
+
+    @property
+    def is_paused(self) -> bool:
+        return bool(self.connection.sismember(self.keys.paused, self.name))
+
+    def pause(self) -> None:
+        """Workers stop taking jobs from this queue (running jobs go on); enqueueing still works."""
+        self.connection.sadd(self.keys.paused, self.name)
+
+    def resume(self) -> None:
+        """Undo :meth:`pause` and wake a blocked worker so queued jobs start at once."""
+        pipe = self.connection.pipeline(transaction=True)
+        pipe.srem(self.keys.paused, self.name)
+        pipe.lpush(self.keys.wake(self.name), "1")
+        pipe.ltrim(self.keys.wake(self.name), 0, 0)
+        pipe.execute()
+
+    # -- removing ----------------------------------------------------------------------------
+
+    def empty(self) -> int:
+        """Remove every queued job (and its data); returns how many were removed."""
+        removed = 0
+        while True:
+            ids = self.get_job_ids(0, _EMPTY_BATCH)
+            if not ids:
+                return removed
+            keys = [self.key]
+            for job_id in ids:
+                keys += [self.keys.job(job_id), self.keys.dependents(job_id)]
+            removed += int(scripting.REMOVE_QUEUED(self.connection, keys, ids))
+
+    def delete(self, delete_jobs: bool = True) -> None:
+        """Delete the queue (and by default its queued jobs); enqueueing re-creates it."""
+        if delete_jobs:
+            self.empty()
+        pipe = self.connection.pipeline(transaction=True)
+        pipe.delete(self.key, self.keys.wake(self.name))
+        pipe.srem(self.keys.queues, self.name)
+        pipe.srem(self.keys.paused, self.name)
+        pipe.execute()
+
+    def __repr__(self) -> str:
+        return f"Queue({self.name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Queue) and other.name == self.name and other.keys == self.keys
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.keys))
+
+
+def _timestamp(moment: datetime) -> float:
+    """Epoch seconds; a naive datetime is taken as UTC (documented)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()

@@ -1,0 +1,56 @@
+"""The Lua scripts in ``jobctl/scripts/``, loaded once and run by SHA, one named object each.
+
+A script with a ``_dependents.lua`` dependency gets that prelude prepended, so shared Lua lives
+in one file while every script stays a single EVALSHA.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import resources
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import NoScriptError
+
+_PRELUDE_USERS = {"finish", "fail"}
+
+
+def _source(name: str) -> str:
+    folder = resources.files("jobctl") / "scripts"
+    text = (folder / f"{name}.lua").read_text()
+    if name in _PRELUDE_USERS:
+        text = (folder / "_dependents.lua").read_text() + "\n" + text
+    return text
+
+
+class LuaScript:
+    """A script sent once per Redis server and then called by its SHA (one round trip)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.source = _source(name)
+        self.sha = hashlib.sha1(self.source.encode()).hexdigest()
+
+    def __call__(self, client: Redis, keys: list[str], args: list[Any]) -> Any:
+        try:
+            return client.evalsha(self.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            return client.eval(self.source, len(keys), *keys, *args)
+
+    def __repr__(self) -> str:
+        return f"<LuaScript {self.name}>"
+
+
+ENQUEUE = LuaScript("enqueue")
+CLAIM = LuaScript("claim")
+CLAIM_JOB = LuaScript("claim_job")
+START = LuaScript("start")
+FINISH = LuaScript("finish")
+FAIL = LuaScript("fail")
+REQUEUE = LuaScript("requeue")
+CANCEL = LuaScript("cancel")
+DELETE = LuaScript("delete")
+REMOVE_QUEUED = LuaScript("remove_queued")
+RELEASE_SCHEDULED = LuaScript("release_scheduled")
+REQUEUE_ABANDONED = LuaScript("requeue_abandoned")

@@ -1,0 +1,342 @@
+"""Workers: take jobs from queues in priority order and run each in a forked child (the seed).
+
+The loop claims a job atomically (one script moves its id into the started registry), starts it
+under a fresh execution token, runs it, and settles it with that token, so a worker presumed
+dead cannot overwrite a re-run's outcome. Heartbeats come from this parent process on a timer;
+Redis outages are waited out, never fatal.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from redis import Redis
+
+from jobctl import defaults, maintenance, scripting
+from jobctl.context import resolve_connection, resolve_keys
+from jobctl.dequeue import PriorityOrder
+from jobctl.dequeue import dequeue_strategy as dequeue_strategy_for
+from jobctl.execution import Outcome, new_token, perform, run_stopped_callback, settle, start
+from jobctl.horse import HorseWatch, run_in_child
+from jobctl.job import Job
+from jobctl.keys import Keys
+from jobctl.outage import Outage, is_transient
+from jobctl.queue import Queue
+from jobctl.scheduler import Scheduler
+from jobctl.serializers import Serializer, resolve_serializer
+from jobctl.shutdown import Shutdown
+from jobctl.status import JobStatus
+from jobctl.utils import decode, now, validate_queue_name
+from jobctl.workers import WorkerInfo, list_workers
+
+logger = logging.getLogger("jobctl.worker")
+T = TypeVar("T")
+
+SCHEDULER_INTERVAL = 1.0
+"""Seconds between a scheduler's passes over its queues' scheduled registries."""
+
+
+class Worker:
+    """Runs jobs from ``queues`` (earlier queues first), forking a child per job."""
+
+    mode = "fork"
+
+    def __init__(
+        self,
+        queues: Iterable[Queue | str] | Queue | str = (defaults.QUEUE_NAME,),
+        connection: Redis | None = None,
+        name: str | None = None,
+        serializer: str | Serializer | None = None,
+        namespace: str | None = None,
+        *,
+        allow: Iterable[str] = (),
+        heartbeat_interval: float = defaults.WORKER_HEARTBEAT_INTERVAL,
+        lease: float = defaults.WORKER_LEASE,
+        block_timeout: float = defaults.WORKER_BLOCK_TIMEOUT,
+        hard_kill_grace: float = defaults.HARD_KILL_GRACE,
+        maintenance_interval: float = defaults.MAINTENANCE_INTERVAL,
+        shutdown_timeout: float | None = defaults.WARM_SHUTDOWN_TIMEOUT,
+        abandon_policy: maintenance.AbandonPolicy | None = None,
+        dequeue_strategy: str | PriorityOrder = "default",
+    ) -> None:
+        items = [queues] if isinstance(queues, Queue | str) else list(queues)
+        first = next((q for q in items if isinstance(q, Queue)), None)
+        self.connection = resolve_connection(connection or (first.connection if first else None))
+        self.keys: Keys = first.keys if first and namespace is None else resolve_keys(namespace)
+        self.queue_names = [q.name if isinstance(q, Queue) else validate_queue_name(q)
+                            for q in items]
+        self.serializer = resolve_serializer(serializer)
+        self.name = name or f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
+        self.allow = tuple(allow)
+        self.heartbeat_interval = heartbeat_interval
+        self.lease = lease
+        self.block_timeout = block_timeout
+        self.hard_kill_grace = hard_kill_grace
+        self.maintenance_interval = maintenance_interval
+        self.abandon_policy = abandon_policy or maintenance.AbandonPolicy()
+        self.dequeue_strategy = dequeue_strategy_for(dequeue_strategy)
+        self.successful_job_count = 0
+        self.failed_job_count = 0
+        self.shutdown = Shutdown(shutdown_timeout)
+        self.scheduler: Scheduler | None = None
+        self.outage = Outage(self.connection, should_stop=lambda: self.shutdown.requested)
+        self._next_heartbeat = 0.0
+        self._next_maintenance = 0.0
+        self._next_schedule = 0.0
+        self._current: tuple[Job, str] | None = None
+
+    @classmethod
+    def all(cls, connection: Redis | None = None, namespace: str | None = None) -> list[WorkerInfo]:
+        """Every live worker's record."""
+        return list_workers(connection, namespace)
+
+    @property
+    def queues(self) -> list[Queue]:
+        return [Queue(n, connection=self.connection, keys=self.keys) for n in self.queue_names]
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def work(self, burst: bool = False, max_jobs: int | None = None,
+             max_idle_time: float | None = None, with_scheduler: bool = False,
+             logging_level: str | None = None) -> bool:
+        """Run jobs until stopped (or, with ``burst``, until the queues are empty).
+
+        Returns whether any job was processed.
+        """
+        if logging_level:
+            logging.getLogger("jobctl").setLevel(logging_level)
+        if with_scheduler:
+            self.scheduler = Scheduler(self.connection, self.keys, self.queue_names, self.name)
+        self.shutdown.install()
+        processed = 0
+        idle_since = time.monotonic()
+        try:
+            self.resilient(self.register)
+            while not self.shutdown.requested:
+                self.resilient(self.housekeeping)
+                claimed = self.resilient(self.claim)
+                if claimed is None:
+                    if burst or self._idle_too_long(idle_since, max_idle_time):
+                        break
+                    self.resilient(self.wait_for_work)
+                    continue
+                self.process(*claimed)
+                processed += 1
+                idle_since = time.monotonic()
+                if max_jobs is not None and processed >= max_jobs:
+                    break
+        finally:
+            self.shutdown.restore()
+            self.unregister()
+        return processed > 0
+
+    def resilient(self, step: Callable[[], T]) -> T:
+        """Run one step, waiting out Redis outages; credentials errors still propagate."""
+        while True:
+            try:
+                result = step()
+            except Exception as exc:
+                if not is_transient(exc) or self.shutdown.cold:
+                    raise
+                self.outage.failed(exc)
+                continue
+            self.outage.succeeded()
+            return result
+
+    def _idle_too_long(self, idle_since: float, max_idle_time: float | None) -> bool:
+        return max_idle_time is not None and time.monotonic() - idle_since >= max_idle_time
+
+    def claim(self) -> tuple[str, str] | None:
+        """Atomically take the next job id (queue order is priority order)."""
+        names = self.dequeue_strategy.order(self.queue_names)
+        keys = [self.keys.paused, self.keys.suspended]
+        for name in names:
+            keys += [self.keys.queue(name), self.keys.registry("started", name),
+                     self.keys.wake(name)]
+        reply = scripting.CLAIM(self.connection, keys, [repr(now() + self.lease), *names])
+        if not reply:
+            return None
+        queue = decode(reply[0])
+        self.dequeue_strategy.claimed(self.queue_names, queue)
+        return queue, decode(reply[1])
+
+    def wait_for_work(self) -> None:
+        """Block until a queue signals new work or a command arrives (or the timeout passes)."""
+        wake_keys = [self.keys.worker_commands(self.name)]
+        wake_keys += [self.keys.wake(n) for n in self.queue_names]
+        timeout = min(self.block_timeout, self.heartbeat_interval,
+                      SCHEDULER_INTERVAL if self.scheduler else self.block_timeout)
+        reply = self.shutdown.interruptible(
+            lambda: self.connection.blpop(wake_keys, timeout=max(timeout, 0.01)))
+        if self.shutdown.requested and reply is None:
+            self.connection.connection_pool.disconnect()  # the BLPOP may have been cut short
+        if reply and decode(reply[0]) == wake_keys[0]:
+            self.handle_command(decode(reply[1]))
+
+    def process(self, queue: str, job_id: str) -> None:
+        """Start, run and settle one claimed job."""
+        token = new_token()
+        job = self.resilient(lambda: start(self.connection, self.keys, queue, job_id, token,
+                                           self.name, self.serializer))
+        if job is None:
+            return
+        # Name only: decoding the arguments here would unpickle before the signature check.
+        logger.info("%s: %s (%s)", queue, job.func_name, job.id)
+        self._current = (job, token)
+        try:
+            outcome = self.execute(job)
+            if outcome.status == JobStatus.STOPPED:
+                outcome.exc_info += run_stopped_callback(job, self.connection)
+            self.resilient(lambda: settle(self.connection, self.keys, job, outcome, token,
+                                          self.name))
+        finally:
+            self._current = None
+        self._count(queue, job, outcome)
+
+    def _count(self, queue: str, job: Job, outcome: Outcome) -> None:
+        if outcome.status == JobStatus.FINISHED:
+            self.successful_job_count += 1
+            logger.info("%s: job %s finished", queue, job.id)
+        else:
+            self.failed_job_count += 1
+            logger.warning("%s: job %s %s", queue, job.id, outcome.status.value)
+
+    def execute(self, job: Job) -> Outcome:
+        """Run the job in a forked child under a hard limit past its timeout."""
+        hard_limit = None if job.timeout < 0 else job.timeout + self.hard_kill_grace
+        watch = HorseWatch(on_tick=self.tick_while_busy, cold_shutdown=lambda: self.shutdown.cold)
+        return run_in_child(lambda: perform(job, self.connection, self.allow), watch, hard_limit)
+
+    # -- heartbeat, maintenance, commands ------------------------------------------------
+
+    def housekeeping(self) -> None:
+        """Heartbeat when due; move due scheduled jobs; periodic clean-up and reaping."""
+        moment = time.monotonic()
+        if moment >= self._next_heartbeat:
+            self.heartbeat()
+        if self.scheduler is not None and moment >= self._next_schedule:
+            self._next_schedule = moment + SCHEDULER_INTERVAL
+            self.scheduler.enqueue_due()
+        if moment >= self._next_maintenance:
+            self._next_maintenance = moment + self.maintenance_interval
+            self.maintain()
+
+    def maintain(self) -> None:
+        """One worker per interval (a short lock) cleans registries and reaps dead workers."""
+        lock_ms = max(int(self.maintenance_interval * 1000) - 50, 100)
+        if not self.connection.set(self.keys.lock("maintenance"), self.name, nx=True, px=lock_ms):
+            return
+        queues = sorted({*self.queue_names,
+                         *(decode(q) for q in self.connection.smembers(self.keys.queues))})
+        maintenance.clean_registries(self.connection, self.keys, queues)
+        maintenance.prune_workers(self.connection, self.keys)
+        maintenance.reap_abandoned(self.connection, self.keys, queues, self.abandon_policy)
+
+    def tick_while_busy(self) -> str:
+        """Called about once a second while a job runs: heartbeat when due, read commands.
+
+        Redis being away must not disturb the running job: errors are logged, not raised.
+        """
+        try:
+            if time.monotonic() >= self._next_heartbeat:
+                self.heartbeat()
+            command = self.connection.lpop(self.keys.worker_commands(self.name))
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            if self.outage.started is None:
+                self.outage.started = time.monotonic()
+                logger.error("lost Redis while a job runs (%s); the job goes on", exc)
+            return ""
+        self.outage.succeeded()
+        return self.handle_command(decode(command)) if command else ""
+
+    def handle_command(self, command: str) -> str:
+        """Act on a control command; returns a reason to stop the running job, or ""."""
+        action, _, argument = command.partition(" ")
+        current_id = self._current[0].id if self._current else None
+        if action == "shutdown":
+            self.shutdown.request("shutdown command")
+        elif action == "kill-horse" and current_id:
+            return "the worker's work-horse was killed on request"
+        elif action == "stop-job" and argument and argument == current_id:
+            return "stopped on request"
+        return ""
+
+    def heartbeat(self) -> None:
+        """Refresh the worker record and the lease of the running job, in one round trip."""
+        self._next_heartbeat = time.monotonic() + self.heartbeat_interval
+        pipe = self.connection.pipeline(transaction=False)
+        key = self.keys.worker(self.name)
+        suspended = self.connection.exists(self.keys.suspended) if self._current is None else 0
+        state = "busy" if self._current else ("suspended" if suspended else "idle")
+        pipe.hset(key, mapping={"last_heartbeat": repr(now()), "state": state})
+        pipe.expire(key, int(self.lease) + 1)
+        pipe.sadd(self.keys.workers, self.name)
+        if self._current is not None:
+            job = self._current[0]
+            pipe.zadd(self.keys.registry("started", job.origin), {job.id: now() + self.lease},
+                      xx=True)
+        pipe.execute()
+
+    def register(self) -> None:
+        record: dict[str, Any] = {
+            "name": self.name, "host": socket.gethostname(), "pid": os.getpid(),
+            "queues": ",".join(self.queue_names), "state": "idle", "current_job": "",
+            "birth": repr(now()), "last_heartbeat": repr(now()), "mode": self.mode,
+        }
+        pipe = self.connection.pipeline(transaction=True)
+        pipe.hset(self.keys.worker(self.name), mapping=record)
+        pipe.expire(self.keys.worker(self.name), int(self.lease) + 1)
+        pipe.sadd(self.keys.workers, self.name)
+        pipe.execute()
+        self._next_heartbeat = time.monotonic() + self.heartbeat_interval
+        logger.info("worker %s started (%s) on queues %s", self.name, self.mode,
+                    ", ".join(self.queue_names))
+
+    def unregister(self) -> None:
+        try:
+            if self.scheduler is not None:
+                self.scheduler.release_locks()
+            pipe = self.connection.pipeline(transaction=True)
+            pipe.srem(self.keys.workers, self.name)
+            pipe.delete(self.keys.worker(self.name), self.keys.worker_commands(self.name))
+            pipe.execute()
+        except Exception as exc:
+            logger.warning("could not unregister worker %s: %s", self.name, exc)
+        logger.info("worker %s stopped: %d finished, %d failed", self.name,
+                    self.successful_job_count, self.failed_job_count)
+
+
+class SimpleWorker(Worker):
+    """Runs jobs in the worker process itself: no fork, so faster but without isolation.
+
+    A thread keeps heartbeating while a job runs, so long jobs are not taken for abandoned.
+    """
+
+    mode = "in-process"
+
+    def execute(self, job: Job) -> Outcome:
+        done = threading.Event()
+        beat = threading.Thread(target=self._beat_until, args=(done,), daemon=True)
+        beat.start()
+        try:
+            return perform(job, self.connection, self.allow)
+        finally:
+            done.set()
+            beat.join()
+
+    def _beat_until(self, done: threading.Event) -> None:
+        while not done.wait(min(1.0, self.heartbeat_interval)):
+            if time.monotonic() >= self._next_heartbeat:
+                try:
+                    self.heartbeat()
+                except Exception as exc:
+                    logger.debug("heartbeat failed while a job runs: %s", exc)
