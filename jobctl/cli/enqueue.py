@@ -81,6 +81,20 @@ def enqueue(
         list[int] | None,
         typer.Option("--retry-interval", min=0, help="Seconds before each retry (repeatable)."),
     ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Run at this time: ISO-8601 with a zone, e.g. 2026-12-01T09:00:00Z "
+            "(needs a worker --with-scheduler).",
+        ),
+    ] = None,
+    in_: Annotated[
+        str | None,
+        typer.Option(
+            "--in", help="Run after this delay: 30s, 5m, 2h (needs a worker --with-scheduler)."
+        ),
+    ] = None,
     wait: Annotated[
         bool,
         typer.Option(
@@ -119,6 +133,7 @@ def enqueue(
     add_import_paths(path)
     if import_check:
         resolve_callable(func)
+    due = due_time(at, in_)
     args, kwargs = parse_call_arguments(arg or [], kwarg or [])
     options = EnqueueOptions(
         job_timeout=timeout,
@@ -146,7 +161,7 @@ def enqueue(
     connection = state.connect()
     job = Queue(
         queue, connection=connection, serializer=serializer, keys=state.keys
-    ).enqueue_prepared(prepared)
+    ).enqueue_prepared(prepared, due=due)
     status = job.get_status(refresh=False)
     if json_output or out.json_mode:
         if not wait:
@@ -187,3 +202,28 @@ def wait_for(job: Any, wait_timeout: float | None, state: Any, json_output: bool
         pause = min(pause * 1.5, 0.5)
     sys.stdout.flush()
     return print_outcome(job, state.output, json_output)
+
+
+def due_time(at: str | None, delay: str | None) -> float | None:
+    """Epoch seconds for --at/--in; times without a zone are rejected, not guessed."""
+    from datetime import datetime
+
+    from jobctl.utils import now, parse_duration
+
+    if at is not None and delay is not None:
+        raise typer.BadParameter("give --at or --in, not both")
+    if delay is not None:
+        return now() + (parse_duration(delay, what="--in") or 0)
+    if at is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(
+            f"--at {at!r} is not an ISO-8601 time (e.g. 2026-12-01T09:00:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter(f"--at {at!r} has no time zone; add Z or an offset like +02:00")
+    if moment.timestamp() <= now():
+        raise typer.BadParameter(f"--at {at!r} is in the past")
+    return moment.timestamp()
