@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from redis import Redis
 
@@ -26,6 +26,15 @@ from jobctl.serializers import Serializer, resolve_serializer
 from jobctl.utils import decode, now, parse_duration, validate_queue_name
 
 _EMPTY_BATCH = 500
+
+
+class EnqueueData(NamedTuple):
+    """One job for :meth:`Queue.enqueue_many`, made by :meth:`Queue.prepare_data`."""
+
+    func: Callable[..., Any] | str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    options: EnqueueOptions
 
 
 class Queue:
@@ -216,6 +225,53 @@ class Queue:
 
     def enqueue_prepared(self, prepared: PreparedJob, due: float | None = None) -> Job:
         """Write a validated job in one round trip (one script); ``due`` schedules it."""
+        keys, argv = self._enqueue_arguments(prepared, due)
+        return self._job_from_reply(prepared, scripting.ENQUEUE(self.connection, keys, argv))
+
+    @staticmethod
+    def prepare_data(
+        func: Callable[..., Any] | str,
+        args: tuple[Any, ...] | list[Any] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        timeout: int | str | None = None,
+        **options: Any,
+    ) -> EnqueueData:
+        """Describe one job for :meth:`enqueue_many` (RQ's shape; options as for enqueue)."""
+        unknown = set(options) - OPTION_NAMES
+        if unknown:
+            raise TypeError(f"unknown enqueue option(s): {', '.join(sorted(unknown))}")
+        if timeout is not None:
+            options["job_timeout"] = timeout
+        return EnqueueData(func, tuple(args or ()), dict(kwargs or {}), EnqueueOptions(**options))
+
+    def enqueue_many(self, job_datas: list[EnqueueData]) -> list[Job]:
+        """Enqueue many jobs in one round trip; every job is validated before any is written.
+
+        Each job is still written by its own atomic script, so a job id that already exists
+        fails alone (JobExistsError is raised after the others were written).
+        """
+        prepared = [
+            prepare_job(d.func, d.args, d.kwargs, d.options, queue_name=self.name,
+                        serializer=self.serializer, default_timeout=self.default_timeout,
+                        max_payload=self.max_payload)
+            for d in job_datas
+        ]
+        calls = [self._enqueue_arguments(p, None) for p in prepared]
+        replies = scripting.ENQUEUE.run_many(self.connection, calls)
+        jobs, errors = [], []
+        for item, reply in zip(prepared, replies, strict=True):
+            try:
+                jobs.append(self._job_from_reply(item, reply))
+            except (JobExistsError, DependencyNotFoundError) as exc:
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+        return jobs
+
+    def _enqueue_arguments(
+        self, prepared: PreparedJob, due: float | None
+    ) -> tuple[list[str], list[str | bytes]]:
+        """KEYS and ARGV of the enqueue script (see scripts/enqueue.lua)."""
         deps = prepared.dependencies
         keys = [
             self.keys.job(prepared.job_id),
@@ -230,7 +286,7 @@ class Queue:
         flat: list[str | bytes] = []
         for name, value in prepared.fields.items():
             flat += [name, value]
-        argv = [
+        argv: list[str | bytes] = [
             prepared.job_id,
             self.name,
             "1" if prepared.at_front else "0",
@@ -242,7 +298,9 @@ class Queue:
             *flat,
             *deps.job_ids,
         ]
-        reply = scripting.ENQUEUE(self.connection, keys, argv)
+        return keys, argv
+
+    def _job_from_reply(self, prepared: PreparedJob, reply: list[bytes]) -> Job:
         outcome = reply[0].decode()
         if outcome == "exists":
             raise JobExistsError(
@@ -253,13 +311,11 @@ class Queue:
         job = Job(
             prepared.job_id, connection=self.connection, serializer=self.serializer, keys=self.keys
         )
-        job._load(
-            {
-                k.encode(): v if isinstance(v, bytes) else v.encode()
-                for k, v in prepared.fields.items()
-            }
-            | {b"status": reply[1]}
-        )
+        fields = {
+            k.encode(): v if isinstance(v, bytes) else v.encode()
+            for k, v in prepared.fields.items()
+        }
+        job._load(fields | {b"status": reply[1]})
         return job
 
     # -- pausing -----------------------------------------------------------------------------

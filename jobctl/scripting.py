@@ -38,6 +38,21 @@ class LuaScript:
         except NoScriptError:
             return client.eval(self.source, len(keys), *keys, *args)
 
+    def run_many(self, client: Redis, calls: list[tuple[list[str], list[Any]]]) -> list[Any]:
+        """Run the script once per (keys, args) in one pipelined round trip."""
+        for attempt in range(2):
+            pipe = client.pipeline(transaction=False)
+            for keys, args in calls:
+                pipe.evalsha(self.sha, len(keys), *keys, *args)
+            replies = pipe.execute(raise_on_error=False)
+            if not any(isinstance(r, NoScriptError) for r in replies) or attempt:
+                break
+            client.script_load(self.source)
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return list(replies)
+
     def __repr__(self) -> str:
         return f"<LuaScript {self.name}>"
 
