@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 JOBCTL  = $(BIN)/jobctl
 
-.PHONY: install demo test lint typecheck check clean
+.PHONY: install demo test lint typecheck check clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ typecheck: install
 	$(BIN)/mypy
 
 check: lint typecheck test
+
+docs: install  ## regenerate man/ and completions/ from the CLI (tests fail when they are stale)
+	$(BIN)/python scripts/gen_docs.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
