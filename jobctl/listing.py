@@ -170,15 +170,32 @@ def list_jobs(connection: Redis, keys: Keys, queue: str, location: str = "queued
 
 
 def _summary(job_id: str, values: list[bytes | None]) -> JobSummary:
-    text = [decode(v) if v is not None else None for v in values]
+    # A corrupted hash must not break a listing: bad bytes and numbers read as unset.
+    text = [_text(v) for v in values]
     func, status, origin, created, enqueued, started, ended, worker, exc, desc, timeout = text
 
     def when(value: str | None) -> datetime | None:
-        return utc_from_timestamp(float(value)) if value else None
+        try:
+            return utc_from_timestamp(float(value)) if value else None
+        except (ValueError, OverflowError, OSError):
+            return None
 
     return JobSummary(
         id=job_id, func_name=func or "", status=status or "", origin=origin or "",
         created_at=when(created), enqueued_at=when(enqueued), started_at=when(started),
         ended_at=when(ended), worker_name=worker or None, exc_info=exc, description=desc,
-        timeout=int(timeout) if timeout else None,
+        timeout=_int(timeout),
     )
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _text(value: bytes | str | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return value.decode(errors="replace")

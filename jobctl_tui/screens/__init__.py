@@ -1,0 +1,1 @@
+"""One screen per view, plus the confirmation modal and the help screen."""
