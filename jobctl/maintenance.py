@@ -43,6 +43,28 @@ def clean_registries(connection: Redis, keys: Keys, queue_names: list[str]) -> N
     pipe.execute()
 
 
+def drop_vanished_deferred(connection: Redis, keys: Keys, queue_names: list[str],
+                           batch: int = REAP_BATCH) -> int:
+    """Drop deferred entries whose job expired (its ``ttl`` ran out while it waited).
+
+    The deferred registry is scored by creation time, so the oldest entries, the likeliest
+    to have expired, are checked first; a bounded batch per queue keeps each pass cheap.
+    """
+    dropped = 0
+    for queue in queue_names:
+        registry = keys.registry("deferred", queue)
+        ids = [decode(i) for i in connection.zrange(registry, 0, batch - 1)]
+        if not ids:
+            continue
+        pipe = connection.pipeline(transaction=False)
+        for job_id in ids:
+            pipe.exists(keys.job(job_id))
+        gone = [i for i, alive in zip(ids, pipe.execute(), strict=True) if not alive]
+        if gone:
+            dropped += int(connection.zrem(registry, *gone))
+    return dropped
+
+
 def prune_workers(connection: Redis, keys: Keys) -> list[str]:
     """Forget workers whose record expired (they stopped heartbeating); returns their names."""
     names = [decode(n) for n in connection.smembers(keys.workers)]

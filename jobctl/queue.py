@@ -56,9 +56,9 @@ class Queue:
         max_payload: int = defaults.MAX_PAYLOAD_BYTES,
     ) -> None:
         self.name = validate_queue_name(name)
+        self.serializer = resolve_serializer(serializer)
         self.connection = resolve_connection(connection)
         self.is_async = is_async
-        self.serializer = resolve_serializer(serializer)
         self.default_timeout = parse_duration(
             default_timeout, what="default_timeout", allow_infinite=True
         )
