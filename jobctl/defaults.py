@@ -25,8 +25,9 @@ WORKER_BLOCK_TIMEOUT = 5.0
 """Longest single blocking wait for new jobs; the worker heartbeats between waits."""
 HARD_KILL_GRACE = 10.0
 """Seconds past ``job_timeout`` after which the parent kills a child that ignored the timeout."""
-MAINTENANCE_INTERVAL = 60.0
-"""Seconds between a worker's registry clean-ups."""
+MAINTENANCE_INTERVAL = 15.0
+"""Seconds between a worker's registry clean-ups and searches for abandoned jobs: with the lease,
+a dead worker's job is settled within about 45 s (the CLI's default too)."""
 WORKER_RECORD_TTL = WORKER_LEASE
 """The worker record expires when heartbeats stop for this long."""
 WARM_SHUTDOWN_TIMEOUT = 300.0

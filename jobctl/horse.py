@@ -8,10 +8,12 @@ kills the child's whole process group if the job overruns its hard limit or is s
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import pickle
 import select
 import signal
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -22,7 +24,9 @@ from jobctl.execution import Outcome
 from jobctl.status import JobStatus
 
 TICK = 1.0
-"""Seconds between the parent's checks (heartbeat due, commands) while a child runs."""
+"""Longest pause between the parent's checks (heartbeat due, commands) while a child runs."""
+
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -31,6 +35,8 @@ class HorseWatch:
 
     on_tick: Callable[[], str]
     cold_shutdown: Callable[[], bool]
+    tick: float = TICK
+    """Seconds between checks: at most the heartbeat interval, so the job's lease never lapses."""
 
 
 def run_in_child(
@@ -38,12 +44,13 @@ def run_in_child(
 ) -> Outcome:
     """Fork, run ``run()`` in the child, and return its outcome (or why there is none)."""
     read_fd, write_fd = os.pipe()
+    parent = os.getpid()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
         pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
         os.close(read_fd)
-        _child_main(run, write_fd)
+        _child_main(run, write_fd, parent)
     os.close(write_fd)
     with contextlib.suppress(OSError):
         os.setpgid(pid, pid)
@@ -53,10 +60,25 @@ def run_in_child(
         os.close(read_fd)
 
 
-def _child_main(run: Callable[[], Outcome], write_fd: int) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this child if its worker dies, however the worker dies.
+
+    Otherwise a SIGKILLed worker's child would run its job on unsupervised (and, once the
+    reaper requeued the job, side by side with the re-run). Linux only; elsewhere the child
+    finds out when it writes its outcome into the closed pipe.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    if os.getppid() != parent:  # the worker died before the request took effect
+        os._exit(1)
+
+
+def _child_main(run: Callable[[], Outcome], write_fd: int, parent: int) -> None:
     """Never returns: the child must not unwind into the parent's stack (or pytest's)."""
     code = 0
     try:
+        _die_with_parent(parent)
         os.setpgid(0, 0)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -75,7 +97,8 @@ def _watch(pid: int, read_fd: int, watch: HorseWatch, hard_limit: float | None) 
     deadline = None if hard_limit is None else time.monotonic() + hard_limit
     stop_reason = ""
     while True:
-        wait = TICK if deadline is None else max(0.0, min(TICK, deadline - time.monotonic()))
+        tick = watch.tick
+        wait = tick if deadline is None else max(0.0, min(tick, deadline - time.monotonic()))
         ready, _, _ = select.select([read_fd], [], [], wait)
         if ready:
             chunk = os.read(read_fd, 1 << 20)

@@ -24,7 +24,7 @@ from jobctl.context import resolve_connection, resolve_keys
 from jobctl.dequeue import PriorityOrder
 from jobctl.dequeue import dequeue_strategy as dequeue_strategy_for
 from jobctl.execution import Outcome, new_token, perform, run_stopped_callback, settle, start
-from jobctl.horse import HorseWatch, run_in_child
+from jobctl.horse import TICK, HorseWatch, run_in_child
 from jobctl.job import Job
 from jobctl.keys import Keys
 from jobctl.outage import Outage, is_transient
@@ -91,6 +91,7 @@ class Worker:
         self._next_maintenance = 0.0
         self._next_schedule = 0.0
         self._current: tuple[Job, str] | None = None
+        self._identity: dict[str, Any] = {}
 
     @classmethod
     def all(cls, connection: Redis | None = None, namespace: str | None = None) -> list[WorkerInfo]:
@@ -113,7 +114,10 @@ class Worker:
         if logging_level:
             logging.getLogger("jobctl").setLevel(logging_level)
         if with_scheduler:
-            self.scheduler = Scheduler(self.connection, self.keys, self.queue_names, self.name)
+            # The lock lapses about when the worker would count as dead, so another worker's
+            # scheduler takes over within a lease (not a fixed 30 s) when this one dies.
+            self.scheduler = Scheduler(self.connection, self.keys, self.queue_names, self.name,
+                                       lock_ttl=max(self.lease, 3 * SCHEDULER_INTERVAL))
         self.shutdown.install()
         processed = 0
         idle_since = time.monotonic()
@@ -171,7 +175,10 @@ class Worker:
         """Block until a queue signals new work or a command arrives (or the timeout passes)."""
         wake_keys = [self.keys.worker_commands(self.name)]
         wake_keys += [self.keys.wake(n) for n in self.queue_names]
-        timeout = min(self.block_timeout, self.heartbeat_interval,
+        # Wake up when the next heartbeat or maintenance pass is due, not up to a block
+        # timeout later: reaping stays within the lease plus one maintenance interval.
+        due = min(self._next_heartbeat, self._next_maintenance) - time.monotonic()
+        timeout = min(self.block_timeout, self.heartbeat_interval, due,
                       SCHEDULER_INTERVAL if self.scheduler else self.block_timeout)
         reply = self.shutdown.interruptible(
             lambda: self.connection.blpop(wake_keys, timeout=max(timeout, 0.01)))
@@ -211,7 +218,8 @@ class Worker:
     def execute(self, job: Job) -> Outcome:
         """Run the job in a forked child under a hard limit past its timeout."""
         hard_limit = None if job.timeout < 0 else job.timeout + self.hard_kill_grace
-        watch = HorseWatch(on_tick=self.tick_while_busy, cold_shutdown=lambda: self.shutdown.cold)
+        watch = HorseWatch(on_tick=self.tick_while_busy, cold_shutdown=lambda: self.shutdown.cold,
+                           tick=min(TICK, self.heartbeat_interval))
         return run_in_child(lambda: perform(job, self.connection, self.allow), watch, hard_limit)
 
     # -- heartbeat, maintenance, commands ------------------------------------------------
@@ -236,17 +244,25 @@ class Worker:
         queues = sorted({*self.queue_names,
                          *(decode(q) for q in self.connection.smembers(self.keys.queues))})
         maintenance.clean_registries(self.connection, self.keys, queues)
+        maintenance.drop_vanished_deferred(self.connection, self.keys, queues)
         maintenance.prune_workers(self.connection, self.keys)
         maintenance.reap_abandoned(self.connection, self.keys, queues, self.abandon_policy)
 
     def tick_while_busy(self) -> str:
-        """Called about once a second while a job runs: heartbeat when due, read commands.
+        """Called while a job runs (every heartbeat interval, at most a second apart):
+        heartbeat and maintenance when due, read commands.
 
-        Redis being away must not disturb the running job: errors are logged, not raised.
+        Maintenance runs here too, so a dead worker's jobs are reaped even while every live
+        worker is busy. Redis being away must not disturb the running job: errors are logged,
+        not raised.
         """
         try:
-            if time.monotonic() >= self._next_heartbeat:
+            moment = time.monotonic()
+            if moment >= self._next_heartbeat:
                 self.heartbeat()
+            if moment >= self._next_maintenance:
+                self._next_maintenance = moment + self.maintenance_interval
+                self.maintain()
             command = self.connection.lpop(self.keys.worker_commands(self.name))
         except Exception as exc:
             if not is_transient(exc):
@@ -277,7 +293,11 @@ class Worker:
         key = self.keys.worker(self.name)
         suspended = self.connection.exists(self.keys.suspended) if self._current is None else 0
         state = "busy" if self._current else ("suspended" if suspended else "idle")
-        pipe.hset(key, mapping={"last_heartbeat": repr(now()), "state": state})
+        # The full record every time: after Redis lost its data (a restart without persistence)
+        # or the record expired during an outage, the worker shows up again as itself.
+        current = self._current[0].id if self._current else ""
+        pipe.hset(key, mapping={**self._identity, "last_heartbeat": repr(now()), "state": state,
+                                "current_job": current})
         pipe.expire(key, int(self.lease) + 1)
         pipe.sadd(self.keys.workers, self.name)
         if self._current is not None:
@@ -287,10 +307,12 @@ class Worker:
         pipe.execute()
 
     def register(self) -> None:
-        record: dict[str, Any] = {
+        self._identity = {
             "name": self.name, "host": socket.gethostname(), "pid": os.getpid(),
-            "queues": ",".join(self.queue_names), "state": "idle", "current_job": "",
-            "birth": repr(now()), "last_heartbeat": repr(now()), "mode": self.mode,
+            "queues": ",".join(self.queue_names), "birth": repr(now()), "mode": self.mode,
+        }
+        record: dict[str, Any] = {
+            **self._identity, "state": "idle", "current_job": "", "last_heartbeat": repr(now()),
         }
         pipe = self.connection.pipeline(transaction=True)
         pipe.hset(self.keys.worker(self.name), mapping=record)
@@ -318,24 +340,28 @@ class Worker:
 class SimpleWorker(Worker):
     """Runs jobs in the worker process itself: no fork, so faster but without isolation.
 
-    A thread keeps heartbeating while a job runs, so long jobs are not taken for abandoned.
+    One background thread heartbeats while a job runs, so long jobs are not taken for
+    abandoned (the main thread is busy in the job and cannot).
     """
 
     mode = "in-process"
 
-    def execute(self, job: Job) -> Outcome:
-        done = threading.Event()
-        beat = threading.Thread(target=self._beat_until, args=(done,), daemon=True)
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        stop = threading.Event()
+        beat = threading.Thread(target=self._beat_while_busy, args=(stop,), daemon=True)
         beat.start()
         try:
-            return perform(job, self.connection, self.allow)
+            return super().work(*args, **kwargs)
         finally:
-            done.set()
+            stop.set()
             beat.join()
 
-    def _beat_until(self, done: threading.Event) -> None:
-        while not done.wait(min(1.0, self.heartbeat_interval)):
-            if time.monotonic() >= self._next_heartbeat:
+    def execute(self, job: Job) -> Outcome:
+        return perform(job, self.connection, self.allow)
+
+    def _beat_while_busy(self, stop: threading.Event) -> None:
+        while not stop.wait(min(1.0, self.heartbeat_interval)):
+            if self._current is not None and time.monotonic() >= self._next_heartbeat:
                 try:
                     self.heartbeat()
                 except Exception as exc:

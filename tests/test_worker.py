@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from jobctl import (
+    Callback,
     FailedJobRegistry,
     InvalidJobOperation,
     JobStatus,
@@ -217,7 +218,8 @@ def test_send_stop_job_command_stops_a_running_job(connection):
 
 def test_a_stopped_job_is_not_retried(connection):
     q = Queue(connection=connection)
-    job = q.enqueue(jobs.sleep_for, 20, retry=Retry(max=3))
+    job = q.enqueue(jobs.sleep_for, 20, retry=Retry(max=3),
+                    on_stopped=Callback(jobs.record_stopped, timeout="5s"))
     errors: list[BaseException] = []
     sender = threading.Thread(target=_stop_when_started, args=(connection, job, errors))
     sender.start()
@@ -228,6 +230,7 @@ def test_a_stopped_job_is_not_retried(connection):
     assert errors == []
     assert job.get_status() == JobStatus.STOPPED
     assert len(q) == 0
+    assert connection.lrange(jobs.CALLBACK_LOG, 0, -1) == [f"stopped:{job.id}".encode()]
 
 
 def test_stop_of_a_job_that_is_not_running_is_refused(connection):

@@ -8,12 +8,12 @@
 -- Returns {"ok", released ids...} | {"fenced"} | {"gone"} | {"dependents"}
 local job, started, finished, worker, dependents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local job_id, now, ttl = ARGV[1], ARGV[3], tonumber(ARGV[4])
-local current = redis.call('HGET', job, 'token')
-if not current then
+if redis.call('EXISTS', job) == 0 then
   redis.call('ZREM', started, job_id)
   return {'gone'}
 end
-if current ~= ARGV[2] then
+-- No token: the job was requeued after its lease expired (and may be claimed again already).
+if redis.call('HGET', job, 'token') ~= ARGV[2] then
   return {'fenced'}
 end
 local ndependents = tonumber(ARGV[7])
