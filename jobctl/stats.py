@@ -148,10 +148,9 @@ def take_snapshot(connection: Redis, keys: Keys) -> Snapshot:
 
 def _queue_stats(name: str, paused: bool, row: list[Any], head_enqueued: Any) -> QueueStats:
     counts = dict(zip(COUNTED_REGISTRIES, (int(c) for c in row[2:-2]), strict=True))
-    enqueued = float(decode(head_enqueued)) if head_enqueued else None
     return QueueStats(
         name=name, paused=paused, queued=int(row[0]),
-        oldest_enqueued_at=utc_from_timestamp(enqueued),
+        oldest_enqueued_at=_timestamp(head_enqueued),
         finished_per_minute=[_int(v) for v in row[-2]],
         failed_per_minute=[_int(v) for v in row[-1]],
         **counts,
@@ -162,11 +161,21 @@ def _int(value: Any) -> int:
     return int(decode(value)) if value else 0
 
 
+def _timestamp(value: Any) -> datetime | None:
+    """A stored time; a corrupted job hash reads as unset instead of breaking the snapshot."""
+    try:
+        return utc_from_timestamp(float(value)) if value else None
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 def _running(job_id: str, fields: list[Any]) -> RunningJob:
-    func, started_at, timeout = (decode(f) if f is not None else None for f in fields)
+    func, started_at, timeout = (
+        f.decode(errors="replace") if isinstance(f, bytes) else f for f in fields
+    )
     return RunningJob(
         id=job_id,
         func_name=func or "",
-        started_at=utc_from_timestamp(float(started_at)) if started_at else None,
-        timeout=int(timeout) if timeout else None,
+        started_at=_timestamp(started_at),
+        timeout=int(timeout) if timeout and timeout.lstrip("-").isdigit() else None,
     )

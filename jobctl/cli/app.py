@@ -20,6 +20,7 @@ from jobctl.cli import job as job_cmd
 from jobctl.cli import jobs as jobs_cmd
 from jobctl.cli import queues as queues_cmd
 from jobctl.cli import server as server_cmd
+from jobctl.cli import top as top_cmd
 from jobctl.cli import worker as worker_cmd
 from jobctl.cli import workers as workers_cmd
 from jobctl.cli.argv import hoist_global_options
@@ -106,6 +107,7 @@ for command in (
     workers_cmd.suspend,
     workers_cmd.resume,
     info_cmd.check,
+    top_cmd.top,
 ):
     app.command(name=command.__name__.replace("_", "-"))(command)
 app.add_typer(queues_cmd.app, name="queue")
@@ -115,12 +117,16 @@ app.add_typer(server_cmd.app, name="server")
 
 def _report(exc: BaseException, state: CliState | None, verbose: bool) -> int:
     """Print one line for an error (a traceback with -v) and return its exit code."""
-    from jobctl.connection import translate_redis_error
+    from redis.exceptions import RedisError
 
-    if state is not None and state.url_used and not isinstance(exc, ValueError):
+    from jobctl.connection import translate_redis_error
+    from jobctl.display import escape
+
+    # Only Redis and socket errors are about the server; anything else keeps its own message.
+    if state is not None and state.url_used and isinstance(exc, RedisError | OSError):
         exc = translate_redis_error(exc, state.url_used)
     message = str(exc) or type(exc).__name__
-    sys.stderr.write(f"jobctl: error: {message.splitlines()[0] if message else ''}\n")
+    sys.stderr.write(f"jobctl: error: {escape(message.splitlines()[0]) if message else ''}\n")
     if verbose:
         traceback.print_exception(exc)
     return int(exit_code_for(exc))
@@ -131,6 +137,8 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     verbose = "-v" in args or "--verbose" in args
     command = typer.main.get_command(app)
+    # Shell completion (TAB) calls us with _JOBCTL_COMPLETE set: answer it and exit.
+    command._main_shell_completion({}, "jobctl", None)
     ctx_holder: dict[str, CliState] = {}
     try:
         with command.make_context("jobctl", hoist_global_options(command, list(args))) as ctx:

@@ -173,6 +173,9 @@ def enqueue(
                     "status": status.value if status else None,
                 }
             )
+    elif wait:  # stdout is for the result alone: RESULT=$(jobctl enqueue ... --wait)
+        if out.is_terminal and not (quiet or out.quiet):
+            out.info(f"enqueued {job.id} on '{queue}'; waiting for it to end")
     elif quiet or out.quiet or not out.is_terminal:
         out.line(job.id)
     else:

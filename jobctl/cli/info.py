@@ -46,12 +46,12 @@ def _renderable(snapshot: Snapshot) -> Any:
     for column in QUEUE_COLUMNS:
         queues.add_column(column)
     for q in snapshot.queues:
-        queues.add_row(*(cell(v) for v in queue_row(q)))
+        queues.add_row(*(Text(cell(v)) for v in queue_row(q)))
     workers = Table(title="workers", box=None, header_style="bold")
     for column in WORKER_COLUMNS:
         workers.add_column(column)
     for w in snapshot.workers:
-        workers.add_row(*(cell(v) for v in worker_row(w)))
+        workers.add_row(*(Text(cell(v)) for v in worker_row(w)))
     totals = ", ".join(f"{k} {v}" for k, v in snapshot.totals.items())
     state = "SUSPENDED" if snapshot.suspended else "running"
     header = Text(f"{snapshot.namespace}: {totals}; workers {len(snapshot.workers)} ({state})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Annotated
 
 import typer
@@ -46,15 +47,13 @@ def jobs(
     if status is not None and status not in LOCATIONS:
         raise typer.BadParameter(f"--status must be one of: {', '.join(LOCATIONS)}")
     job_filter = JobFilter(func=func, exc=exc)
-    found: list[JobSummary] = []
-    for name in _queue_names(state, queue):
-        for location in [status] if status else LOCATIONS:
-            for summary in iter_jobs(state.connect(), state.keys, name, location, job_filter):
-                found.append(summary)
-                if len(found) >= limit:
-                    break
-            if len(found) >= limit:
-                break
+    matches = (
+        summary
+        for name in _queue_names(state, queue)
+        for location in ([status] if status else LOCATIONS)
+        for summary in iter_jobs(state.connect(), state.keys, name, location, job_filter)
+    )
+    found: list[JobSummary] = list(islice(matches, limit))  # --limit across every queue
     out = state.output
     if json_output or out.json_mode:
         out.json_lines(job_document(j) for j in found)

@@ -7,9 +7,39 @@ from typing import Any
 
 from jobctl.cli.exit_codes import ExitCode
 from jobctl.cli.output import Output, to_json_value
-from jobctl.display import escape_multiline, safe_loads, show
+from jobctl.display import clip, escape_multiline, safe_loads, show
 from jobctl.job import Job
 from jobctl.status import JobStatus
+
+TRACEBACK_LIMIT = 20_000
+"""Most characters of a traceback printed by ``job show`` (job data can be megabytes)."""
+ERROR_LINE_LIMIT = 500
+"""Most characters of the one-line error printed for a failed job."""
+
+
+def clip_traceback(text: str) -> str:
+    """A traceback escaped line by line and cut at TRACEBACK_LIMIT characters."""
+    if len(text) <= TRACEBACK_LIMIT:
+        return escape_multiline(text)
+    cut = len(text) - TRACEBACK_LIMIT
+    return f"{escape_multiline(text[:TRACEBACK_LIMIT])}… (+{cut} chars)"
+
+
+def _status(job: Job, refresh: bool = True) -> JobStatus | None:
+    """The job's status; a corrupted one reads as None instead of crashing the display."""
+    try:
+        return job.get_status(refresh=refresh)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _status_text(job: Job) -> str | None:
+    """The stored status as text, whatever it holds (a corrupted job shows what is there)."""
+    status = _status(job, refresh=False)
+    if status is not None:
+        return status.value
+    raw = job.field("status")
+    return None if raw is None else f"<undecodable status {raw.decode(errors='replace')!r}>"
 
 
 def decoded_result(job: Job) -> tuple[bool, Any]:
@@ -33,9 +63,10 @@ def result_text(value: Any) -> str:
 
 def print_outcome(job: Job, out: Output, json_output: bool) -> int:
     """Print what a finished job returned or why it did not; return the exit code for it."""
-    status = job.get_status()
+    status = _status(job)
     ok, value = decoded_result(job) if status == JobStatus.FINISHED else (True, None)
-    exc_info = job.exc_info if status != JobStatus.FINISHED else None
+    raw_exc = job.connection.hget(job.key, "exc_info") if status != JobStatus.FINISHED else None
+    exc_info = raw_exc.decode(errors="replace") if raw_exc is not None else None
     if json_output:
         out.json(
             {
@@ -49,12 +80,13 @@ def print_outcome(job: Job, out: Output, json_output: bool) -> int:
         out.line(result_text(value) if ok else str(value))
     else:
         last = (exc_info or "").strip().splitlines()
+        gone = status is None and not job.connection.exists(job.key)
         out.error(
-            f"job {job.id} {status.value if status else 'vanished'}"
-            + (f": {last[-1]}" if last else "")
+            f"job {job.id} {'vanished' if gone else _status_text(job)}"
+            + (f": {clip(last[-1], ERROR_LINE_LIMIT)}" if last else "")
         )
         if out.verbose and exc_info:
-            out.line(escape_multiline(exc_info))
+            out.line(clip_traceback(exc_info))
     return int(ExitCode.OK if status == JobStatus.FINISHED else ExitCode.FAILED)
 
 
@@ -73,42 +105,55 @@ def _text_field(job: Job, name: str) -> str | None:
     return None if raw is None else raw.decode(errors="replace")
 
 
+def _time(job: Job, name: str) -> Any:
+    """A timestamp field; a corrupted one (``nan``, ``1e999``) reads as unset."""
+    try:
+        return getattr(job, name)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 def _call_text(job: Job) -> str:
+    func = _text_field(job, "func") or ""
     decoded = _safe_field(job, "data")
     if isinstance(decoded, list | tuple) and len(decoded) == 2:
         args, kwargs = decoded
         if isinstance(args, list | tuple) and isinstance(kwargs, dict):
             parts = [show(a, 200) for a in args]
-            parts += [f"{k}={show(v, 200)}" for k, v in kwargs.items()]
-            return f"{job.func_name}({', '.join(parts)})"
-    return f"{job.func_name}({show(decoded, 200)})"
+            parts += [f"{show(k, 200)}={show(v, 200)}" for k, v in kwargs.items()]
+            return f"{func}({', '.join(parts)})"
+    return f"{func}({show(decoded, 200)})"
 
 
 def job_details(job: Job) -> dict[str, Any]:
     """Everything ``job show`` prints, with stable names, decoded without running code."""
-    status = job.get_status(refresh=False)
+    status = _status(job, refresh=False)
     key_ttl = job.connection.ttl(job.key)
     ok, result = decoded_result(job) if status == JobStatus.FINISHED else (True, None)
+    deps = _text_field(job, "deps")
     return {
         "id": job.id,
-        "status": status.value if status else None,
-        "func": job.func_name,
+        "status": _status_text(job),
+        "func": _text_field(job, "func"),
         "call": _call_text(job),
-        "queue": job.origin,
+        "queue": _text_field(job, "origin"),
         "description": _text_field(job, "description"),
-        "created_at": job.created_at,
-        "enqueued_at": job.enqueued_at,
-        "started_at": job.started_at,
-        "ended_at": job.ended_at,
-        "worker": job.worker_name,
+        "created_at": _time(job, "created_at"),
+        "enqueued_at": _time(job, "enqueued_at"),
+        "started_at": _time(job, "started_at"),
+        "ended_at": _time(job, "ended_at"),
+        "worker": _text_field(job, "worker"),
         "timeout": job.timeout,
         "result_ttl": job.result_ttl,
         "failure_ttl": job.failure_ttl,
         "ttl": job.ttl,
         "expires_in": key_ttl if key_ttl is not None and key_ttl >= 0 else None,
         "retries_left": job.retries_left,
-        "dependencies": job.dependency_ids,
-        "dependents": job.dependent_ids,
+        "dependencies": deps.split(",") if deps else [],
+        "dependents": sorted(
+            m.decode(errors="replace")
+            for m in job.connection.smembers(job.keys.dependents(job.id))
+        ),
         "meta": to_json_value(_safe_field(job, "meta")),
         "result": to_json_value(result) if ok else result,
         "exc_info": _text_field(job, "exc_info"),
@@ -121,4 +166,4 @@ def print_details(details: dict[str, Any], out: Output) -> None:
     out.fields(pairs)
     if details.get("exc_info"):
         out.line()
-        out.line(escape_multiline(details["exc_info"]))
+        out.line(clip_traceback(details["exc_info"]))

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from jobctl.display import escape, truncate
+from jobctl.display import clip, escape
 
 
 def to_json_value(value: Any) -> Any:
@@ -35,7 +35,7 @@ def cell(value: Any, limit: int = 80) -> str:
         return ",".join(cell(v, limit) for v in value)
     if isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".")
-    return truncate(escape(str(getattr(value, "value", value))), limit)
+    return clip(str(getattr(value, "value", value)), limit)
 
 
 class Output:
@@ -74,12 +74,13 @@ class Output:
             return
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(title=title, header_style="bold", box=None, pad_edge=False)
         for column in columns:
             table.add_column(column, overflow="fold")
-        for row in rows:
-            table.add_row(*(cell(v) for v in row))
+        for row in rows:  # Text, not markup: job data like "[/]" must print as it is
+            table.add_row(*(Text(cell(v)) for v in row))
         Console(no_color=not self.color, highlight=False).print(table)
 
     def fields(self, pairs: Sequence[tuple[str, Any]]) -> None:
