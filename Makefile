@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 JOBCTL  = $(BIN)/jobctl
 
-.PHONY: install demo test lint typecheck check clean docs
+.PHONY: install demo test lint typecheck check clean docs bench bench-quick
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ check: lint typecheck test
 
 docs: install  ## regenerate man/ and completions/ from the CLI (tests fail when they are stale)
 	$(BIN)/python scripts/gen_docs.py
+
+bench: install  ## compare jobctl with rq, huey and dramatiq on a scratch Redis (not a test; ~12 min)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+bench-quick: install  ## the same with small N and one repeat: a smoke run (~1 min)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m benchmarks.run --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
