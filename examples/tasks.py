@@ -26,3 +26,9 @@ def flaky(x: int) -> int:
     if x % 2:
         raise ValueError(f"odd input: {x}")
     return x
+
+
+def parse_price(text: str) -> float:
+    """Parse a price such as "12.50"; the README's tour fixes it to accept "12,50" too."""
+    # text = text.replace(",", ".")  # FIX: uncomment to accept a decimal comma
+    return float(text)
