@@ -9,10 +9,10 @@ JOBCTL  = $(BIN)/jobctl
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install -qq --upgrade pip
 
 install: $(BIN)/python  ## install jobctl and its dev tools into .venv
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install -qq -e '.[dev]'
 
 demo: install  ## enqueue a few jobs, drain them with a burst worker, print their results
 	@cd examples && set -e; \
@@ -38,11 +38,11 @@ docs: install  ## regenerate man/ and completions/ from the CLI (tests fail when
 	$(BIN)/python scripts/gen_docs.py
 
 bench: install  ## compare jobctl with rq, huey and dramatiq on a scratch Redis (not a test; ~12 min)
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m pip install -qq -e '.[bench]'
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 bench-quick: install  ## the same with small N and one repeat: a smoke run (~1 min)
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m pip install -qq -e '.[bench]'
 	$(BIN)/python -m benchmarks.run --quick $(BENCH_ARGS)
 
 clean:

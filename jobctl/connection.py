@@ -417,7 +417,7 @@ def _announce_stderr(message: str) -> None:
 
 
 def connect(
-    url: str | None = None,
+    url: str | ResolvedURL | None = None,
     *,
     purpose: Purpose = "client",
     announce: Callable[[str], None] | None = None,
@@ -425,11 +425,12 @@ def connect(
     """Resolve, validate and open a connection, PINGing once so problems surface here.
 
     Raises InvalidURLError, ConnectionUnavailableError or AuthenticationFailedError, all with
-    the password masked. The embedded-server notice is given once per process.
+    the password masked. The embedded-server notice is given once per process. A URL already
+    resolved (``resolve_url``) is used as is, keeping where it came from.
     """
     if purpose not in ("client", "worker"):
         raise ValueError(f"purpose must be 'client' or 'worker', not {purpose!r}")
-    resolved = resolve_url(url)
+    resolved = url if isinstance(url, ResolvedURL) else resolve_url(url)
     target = _parse_url(resolved.url)
     if resolved.source == "embedded" and resolved.url not in _announced:
         _announced.add(resolved.url)

@@ -246,3 +246,23 @@ def test_cli_server_start_failure_exits_3(embedded: Path, monkeypatch: pytest.Mo
     assert result.exit_code == 3
     assert "refused to start" in result.stderr
     assert os.environ["JOBCTL_STATE_DIR"] == str(embedded)
+
+
+def test_cli_main_job_runs_on_the_embedded_server_and_says_so(embedded: Path) -> None:
+    """The README's main job with no Redis anywhere: enqueue, drain, result, one notice each."""
+    from tests.cli_support import cli_env, run_exe
+
+    env = cli_env()
+    enqueued = run_exe(["enqueue", "tests.jobs.add", "--arg", ":2", "--arg", ":3"], env=env)
+    assert enqueued.code == 0, enqueued.err
+    notice = [line for line in enqueued.err.splitlines() if "embedded server" in line]
+    assert notice == [
+        f"jobctl: no Redis configured and none answering at "
+        f"{os.environ['JOBCTL_DEFAULT_URL']}; using the embedded server at "
+        f"unix://{embedded}/redis.sock"
+    ]
+    drained = run_exe(["worker", "--burst", "--log-level", "warning"], env=env)
+    assert drained.code == 0, drained.err
+    result = run_exe(["job", "result", enqueued.out.strip()], env=env)
+    assert (result.code, result.out.strip()) == (0, "5")
+    assert embedded_status().running

@@ -29,8 +29,9 @@ class CliState:
         if self._connection is None:
             from jobctl.connection import connect, resolve_url
 
-            self._url_used = resolve_url(self.url).url
-            self._connection = connect(self._url_used, purpose=purpose)  # type: ignore[arg-type]
+            resolved = resolve_url(self.url)
+            self._url_used = resolved.url
+            self._connection = connect(resolved, purpose=purpose)  # type: ignore[arg-type]
         return self._connection
 
     @property
