@@ -20,6 +20,8 @@ from typing import Any
 logger = logging.getLogger("jobctl.pool")
 
 RESTART_BACKOFF_MAX = 30.0
+HEALTHY_RUN = 60.0
+"""A child that ran this long before dying counts as healthy: its restart is not delayed."""
 
 
 class WorkerPool:
@@ -31,7 +33,7 @@ class WorkerPool:
         self.run_worker = run_worker
         self.size = size
         self.burst = burst
-        self.children: dict[int, int] = {}
+        self.children: dict[int, tuple[int, float]] = {}
         self._stopping = 0
         self._quick_deaths = 0
 
@@ -62,7 +64,7 @@ class WorkerPool:
                 code = 1
             finally:
                 os._exit(code)
-        self.children[pid] = index
+        self.children[pid] = (index, time.monotonic())
         logger.info("pool: worker %d started (pid %d)", index, pid)
 
     def _reap_one(self) -> None:
@@ -71,12 +73,15 @@ class WorkerPool:
         except ChildProcessError:
             self.children.clear()
             return
-        index = self.children.pop(pid, None)
-        if index is None:
+        child = self.children.pop(pid, None)
+        if child is None:
             return
+        index, started = child
         code = os.waitstatus_to_exitcode(status)
         if self._stopping or (self.burst and code == 0):
             return
+        if time.monotonic() - started >= HEALTHY_RUN:
+            self._quick_deaths = 0
         self._quick_deaths += 1
         delay = min(0.5 * 2 ** min(self._quick_deaths, 6), RESTART_BACKOFF_MAX)
         logger.warning("pool: worker %d (pid %d) exited with %d; restarting in %.1fs",
