@@ -3,34 +3,27 @@ worker and synchronous queues, so all three behave the same."""
 
 from __future__ import annotations
 
-import contextlib
 import traceback
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from redis import Redis
 
-from jobctl import scripting
 from jobctl.context import set_current_job
-from jobctl.dependencies import dependent_groups
 from jobctl.exceptions import (
     CallableNotAllowedError,
     DeserializationError,
     InvalidCallableError,
-    NoSuchJobError,
 )
 from jobctl.job import Job
-from jobctl.keys import Keys
 from jobctl.payload import signed_parts
-from jobctl.retry import Retry
 from jobctl.serializers import loads_arguments, secret_key, verify
 from jobctl.status import JobStatus
 from jobctl.timeouts import time_limit
-from jobctl.utils import now, resolve_callable
+from jobctl.utils import resolve_callable
 
 if TYPE_CHECKING:
-    from jobctl.queue import Queue
+    pass
 
 DENIED_CALLABLES = (
     "os.system",
@@ -162,149 +155,3 @@ def run_stopped_callback(job: Job, connection: Redis) -> str:
     except Exception as exc:
         return "\nThe stopped callback raised:\n" + "".join(traceback.format_exception(exc))
     return ""
-
-
-def settle(
-    connection: Redis, keys: Keys, job: Job, outcome: Outcome, token: str, worker_name: str = ""
-) -> list[str]:
-    """Record the outcome if ``token`` still owns the job; returns the dependents released.
-
-    The settling script refuses when the job gained dependents since they were read, so the
-    loop re-reads them; every attempt is atomic.
-    """
-    group_keys: list[str] = []
-    group_args: list[str] = []
-    for _ in range(_SETTLE_ATTEMPTS):
-        reply = _settle_once(
-            connection, keys, job, outcome, token, worker_name, group_keys, group_args
-        )
-        verdict = reply[0].decode()
-        if verdict != "dependents":
-            return [r.decode() for r in reply[1:]] if verdict in ("ok", "failed") else []
-        group_keys, group_args = dependent_groups(connection, keys, job.id)
-    raise RuntimeError(f"could not settle job {job.id}: its dependents keep changing")
-
-
-def _settle_once(
-    connection: Redis,
-    keys: Keys,
-    job: Job,
-    outcome: Outcome,
-    token: str,
-    worker_name: str,
-    group_keys: list[str],
-    group_args: list[str],
-) -> Any:
-    queue = job.origin
-    worker_key = keys.worker(worker_name) if worker_name else keys.worker("-")
-    ndependents = str(len(group_args) // 2)
-    minute = int(now() // 60)
-    if outcome.status == JobStatus.FINISHED:
-        return scripting.FINISH(
-            connection,
-            [
-                job.key,
-                keys.registry("started", queue),
-                keys.registry("finished", queue),
-                worker_key,
-                keys.dependents(job.id),
-                keys.throughput(queue, minute, "finished"),
-                *group_keys,
-            ],
-            [
-                job.id,
-                token,
-                repr(now()),
-                job.result_ttl,
-                outcome.result,
-                worker_name,
-                ndependents,
-                *group_args,
-            ],
-        )
-    retry_delay = ""
-    if outcome.retryable and outcome.status == JobStatus.FAILED and job.retries_left:
-        max_retries = int(job.field("retries_max") or job.retries_left)
-        retry_delay = str(Retry.delay_for(job.retries_left, max_retries, job.retry_intervals))
-    return scripting.FAIL(
-        connection,
-        [
-            job.key,
-            keys.registry("started", queue),
-            keys.registry("failed", queue),
-            worker_key,
-            keys.dependents(job.id),
-            keys.queue(queue),
-            keys.wake(queue),
-            keys.registry("scheduled", queue),
-            keys.throughput(queue, minute, "failed"),
-            *group_keys,
-        ],
-        [
-            job.id,
-            token,
-            repr(now()),
-            job.failure_ttl,
-            outcome.status.value,
-            outcome.exc_info,
-            worker_name,
-            retry_delay,
-            ndependents,
-            *group_args,
-        ],
-    )
-
-
-def new_token() -> str:
-    """A fresh execution token: only the execution holding it may settle the job."""
-    return uuid.uuid4().hex
-
-
-def start(
-    connection: Redis,
-    keys: Keys,
-    queue: str,
-    job_id: str,
-    token: str,
-    worker_name: str = "",
-    serializer: Any = None,
-) -> Job | None:
-    """Mark a claimed job started under ``token``; None when it expired while queued."""
-    fields = scripting.START(
-        connection,
-        [
-            keys.job(job_id),
-            keys.registry("started", queue),
-            keys.worker(worker_name) if worker_name else keys.worker("-"),
-        ],
-        [job_id, token, worker_name, repr(now())],
-    )
-    if not fields:
-        return None
-    pairs = dict(zip(fields[::2], fields[1::2], strict=True))
-    return Job.from_fields(job_id, pairs, connection, keys, serializer)
-
-
-def run_synchronously(job: Job, queue: Queue) -> None:
-    """``Queue(is_async=False)``: run the job (and dependents it releases) right here."""
-    pending = [job.id]
-    while pending:
-        job_id = pending.pop(0)
-        token = new_token()
-        lease = repr(now() + 3600)
-        claimed = scripting.CLAIM_JOB(
-            queue.connection,
-            [queue.keys.queue(queue.name), queue.keys.registry("started", queue.name)],
-            [job_id, lease],
-        )
-        if not claimed:
-            continue
-        running = start(
-            queue.connection, queue.keys, queue.name, job_id, token, serializer=queue.serializer
-        )
-        if running is None:
-            continue
-        outcome = perform(running, queue.connection)
-        pending += settle(queue.connection, queue.keys, running, outcome, token)
-    with contextlib.suppress(NoSuchJobError):
-        job.refresh()

@@ -13,9 +13,10 @@ from redis import Redis
 
 from jobctl import scripting
 from jobctl.exceptions import AbandonedJobError
-from jobctl.execution import Outcome, settle
+from jobctl.execution import Outcome
 from jobctl.job import Job
 from jobctl.keys import Keys
+from jobctl.lifecycle import settle
 from jobctl.status import JobStatus
 from jobctl.utils import decode, now
 

@@ -192,7 +192,7 @@ class Queue:
         )
         job = self.enqueue_prepared(prepared)
         if not self.is_async:
-            from jobctl.execution import run_synchronously
+            from jobctl.lifecycle import run_synchronously
 
             run_synchronously(job, self)
         return job

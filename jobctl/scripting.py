@@ -1,7 +1,7 @@
 """The Lua scripts in ``jobctl/scripts/``, loaded once and run by SHA, one named object each.
 
-A script with a ``_dependents.lua`` dependency gets that prelude prepended, so shared Lua lives
-in one file while every script stays a single EVALSHA.
+Scripts that share Lua (``_claim.lua``, ``_dependents.lua``) get those preludes prepended, so
+shared code lives in one file while every script stays a single EVALSHA.
 """
 
 from __future__ import annotations
@@ -13,15 +13,18 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import NoScriptError
 
-_PRELUDE_USERS = {"finish", "fail"}
+_PRELUDES = {
+    "claim": ("_claim",),
+    "finish": ("_dependents", "_claim"),
+    "fail": ("_dependents", "_claim"),
+}
+"""Shared Lua each script needs, prepended in order (a script is still one EVALSHA)."""
 
 
 def _source(name: str) -> str:
     folder = resources.files("jobctl") / "scripts"
-    text = (folder / f"{name}.lua").read_text()
-    if name in _PRELUDE_USERS:
-        text = (folder / "_dependents.lua").read_text() + "\n" + text
-    return text
+    parts = [(folder / f"{prelude}.lua").read_text() for prelude in _PRELUDES.get(name, ())]
+    return "\n".join([*parts, (folder / f"{name}.lua").read_text()])
 
 
 class LuaScript:
@@ -69,3 +72,4 @@ DELETE = LuaScript("delete")
 REMOVE_QUEUED = LuaScript("remove_queued")
 RELEASE_SCHEDULED = LuaScript("release_scheduled")
 REQUEUE_ABANDONED = LuaScript("requeue_abandoned")
+UNCLAIM = LuaScript("unclaim")

@@ -19,14 +19,15 @@ from typing import Any, TypeVar
 
 from redis import Redis
 
-from jobctl import defaults, maintenance, scripting
+from jobctl import defaults, lifecycle, maintenance, scripting
 from jobctl.context import resolve_connection, resolve_keys
 from jobctl.dequeue import PriorityOrder
 from jobctl.dequeue import dequeue_strategy as dequeue_strategy_for
-from jobctl.execution import Outcome, new_token, perform, run_stopped_callback, settle, start
+from jobctl.execution import Outcome, perform, run_stopped_callback
 from jobctl.horse import TICK, HorseWatch, run_in_child
 from jobctl.job import Job
 from jobctl.keys import Keys
+from jobctl.lifecycle import NO_CLAIM, ClaimGroup, new_token, settle, start
 from jobctl.outage import Outage, is_transient
 from jobctl.queue import Queue
 from jobctl.scheduler import Scheduler
@@ -39,6 +40,8 @@ from jobctl.workers import WorkerInfo, list_workers
 logger = logging.getLogger("jobctl.worker")
 T = TypeVar("T")
 
+THROUGHPUT_TTL = 3600
+"""Seconds a per-minute throughput counter is kept (monitors show the last minutes)."""
 SCHEDULER_INTERVAL = 1.0
 """Seconds between a scheduler's passes over its queues' scheduled registries."""
 
@@ -84,6 +87,10 @@ class Worker:
         self.dequeue_strategy = dequeue_strategy_for(dequeue_strategy)
         self.successful_job_count = 0
         self.failed_job_count = 0
+        self.total_working_time = 0.0
+        self._throughput: dict[tuple[str, int, str], int] = {}
+        self._throughput_lock = threading.Lock()
+        self._shown_busy = False
         self.shutdown = Shutdown(shutdown_timeout)
         self.scheduler: Scheduler | None = None
         self.outage = Outage(self.connection, should_stop=lambda: self.shutdown.requested)
@@ -121,22 +128,27 @@ class Worker:
         self.shutdown.install()
         processed = 0
         idle_since = time.monotonic()
+        claimed: tuple[str, str] | None = None
         try:
             self.resilient(self.register)
             while not self.shutdown.requested:
                 self.resilient(self.housekeeping)
-                claimed = self.resilient(self.claim)
+                claimed = claimed or self.resilient(self.claim)
                 if claimed is None:
+                    self._mark_idle()
                     if burst or self._idle_too_long(idle_since, max_idle_time):
                         break
                     self.resilient(self.wait_for_work)
                     continue
-                self.process(*claimed)
+                last = max_jobs is not None and processed + 1 >= max_jobs
+                claimed = self.process(*claimed, claim_next=not last)
                 processed += 1
                 idle_since = time.monotonic()
-                if max_jobs is not None and processed >= max_jobs:
+                if last:
                     break
         finally:
+            if claimed is not None:
+                self._unclaim(*claimed)
             self.shutdown.restore()
             self.unregister()
         return processed > 0
@@ -157,19 +169,36 @@ class Worker:
     def _idle_too_long(self, idle_since: float, max_idle_time: float | None) -> bool:
         return max_idle_time is not None and time.monotonic() - idle_since >= max_idle_time
 
+    def claim_group(self) -> ClaimGroup:
+        """The queues to claim from, in the dequeue strategy's order, with a fresh lease."""
+        names = self.dequeue_strategy.order(self.queue_names)
+        return ClaimGroup.build(self.keys, names, now() + self.lease)
+
     def claim(self) -> tuple[str, str] | None:
         """Atomically take the next job id (queue order is priority order)."""
-        names = self.dequeue_strategy.order(self.queue_names)
-        keys = [self.keys.paused, self.keys.suspended]
-        for name in names:
-            keys += [self.keys.queue(name), self.keys.registry("started", name),
-                     self.keys.wake(name)]
-        reply = scripting.CLAIM(self.connection, keys, [repr(now() + self.lease), *names])
-        if not reply:
-            return None
-        queue = decode(reply[0])
-        self.dequeue_strategy.claimed(self.queue_names, queue)
-        return queue, decode(reply[1])
+        claimed = lifecycle.claim(self.connection, self.claim_group())
+        if claimed is not None:
+            self.dequeue_strategy.claimed(self.queue_names, claimed[0])
+        return claimed
+
+    def _unclaim(self, queue: str, job_id: str) -> None:
+        """Give back a job claimed in passing but not started (the worker is stopping)."""
+        try:
+            scripting.UNCLAIM(
+                self.connection,
+                [self.keys.job(job_id), self.keys.registry("started", queue),
+                 self.keys.queue(queue), self.keys.wake(queue)],
+                [job_id],
+            )
+        except Exception as exc:  # the reaper requeues it once the lease runs out
+            logger.warning("could not give back job %s: %s", job_id, exc)
+
+    def _mark_idle(self) -> None:
+        """Tell monitors at once that the worker went idle (the settle scripts do not)."""
+        if self._shown_busy:
+            self._shown_busy = False
+            self.resilient(lambda: self.connection.hset(
+                self.keys.worker(self.name), mapping={"state": "idle", "current_job": ""}))
 
     def wait_for_work(self) -> None:
         """Block until a queue signals new work or a command arrives (or the timeout passes)."""
@@ -187,33 +216,50 @@ class Worker:
         if reply and decode(reply[0]) == wake_keys[0]:
             self.handle_command(decode(reply[1]))
 
-    def process(self, queue: str, job_id: str) -> None:
-        """Start, run and settle one claimed job."""
+    def process(self, queue: str, job_id: str, claim_next: bool = True
+                ) -> tuple[str, str] | None:
+        """Start, run and settle one claimed job; returns the next job claimed while settling.
+
+        Settling and claiming the next job share one round trip, so a busy worker pays two per
+        job (start, then settle-and-claim).
+        """
         token = new_token()
         job = self.resilient(lambda: start(self.connection, self.keys, queue, job_id, token,
                                            self.name, self.serializer))
         if job is None:
-            return
+            return None
         # Name only: decoding the arguments here would unpickle before the signature check.
         logger.info("%s: %s (%s)", queue, job.func_name, job.id)
         self._current = (job, token)
+        self._shown_busy = True
+        began = time.monotonic()
         try:
             outcome = self.execute(job)
             if outcome.status == JobStatus.STOPPED:
                 outcome.exc_info += run_stopped_callback(job, self.connection)
-            self.resilient(lambda: settle(self.connection, self.keys, job, outcome, token,
-                                          self.name))
+            self._count(queue, job, outcome, time.monotonic() - began)
+            group = self.claim_group() if claim_next and not self.shutdown.requested else None
+            settled = self.resilient(lambda: settle(self.connection, self.keys, job, outcome,
+                                                    token, group or NO_CLAIM))
         finally:
             self._current = None
-        self._count(queue, job, outcome)
+        if settled.claimed is not None:
+            self.dequeue_strategy.claimed(self.queue_names, settled.claimed[0])
+        return settled.claimed
 
-    def _count(self, queue: str, job: Job, outcome: Outcome) -> None:
-        if outcome.status == JobStatus.FINISHED:
+    def _count(self, queue: str, job: Job, outcome: Outcome, seconds: float) -> None:
+        """Local counters, written to Redis with the next heartbeat (not once per job)."""
+        finished = outcome.status == JobStatus.FINISHED
+        if finished:
             self.successful_job_count += 1
             logger.info("%s: job %s finished", queue, job.id)
         else:
             self.failed_job_count += 1
             logger.warning("%s: job %s %s", queue, job.id, outcome.status.value)
+        self.total_working_time += seconds
+        bucket = (queue, int(now() // 60), "finished" if finished else "failed")
+        with self._throughput_lock:
+            self._throughput[bucket] = self._throughput.get(bucket, 0) + 1
 
     def execute(self, job: Job) -> Outcome:
         """Run the job in a forked child under a hard limit past its timeout."""
@@ -296,8 +342,12 @@ class Worker:
         # The full record every time: after Redis lost its data (a restart without persistence)
         # or the record expired during an outage, the worker shows up again as itself.
         current = self._current[0].id if self._current else ""
-        pipe.hset(key, mapping={**self._identity, "last_heartbeat": repr(now()), "state": state,
-                                "current_job": current})
+        pipe.hset(key, mapping={
+            **self._identity, "last_heartbeat": repr(now()), "state": state,
+            "current_job": current, "successful": self.successful_job_count,
+            "failed": self.failed_job_count, "working_time": repr(self.total_working_time),
+        })
+        self._flush_throughput(pipe)
         pipe.expire(key, int(self.lease) + 1)
         pipe.sadd(self.keys.workers, self.name)
         if self._current is not None:
@@ -305,6 +355,15 @@ class Worker:
             pipe.zadd(self.keys.registry("started", job.origin), {job.id: now() + self.lease},
                       xx=True)
         pipe.execute()
+
+    def _flush_throughput(self, pipe: Any) -> None:
+        """Add the jobs counted since the last flush to the per-minute counters."""
+        with self._throughput_lock:
+            counts, self._throughput = self._throughput, {}
+        for (queue, minute, outcome), count in counts.items():
+            counter = self.keys.throughput(queue, minute, outcome)
+            pipe.incrby(counter, count)
+            pipe.expire(counter, THROUGHPUT_TTL)
 
     def register(self) -> None:
         self._identity = {
@@ -328,6 +387,7 @@ class Worker:
             if self.scheduler is not None:
                 self.scheduler.release_locks()
             pipe = self.connection.pipeline(transaction=True)
+            self._flush_throughput(pipe)
             pipe.srem(self.keys.workers, self.name)
             pipe.delete(self.keys.worker(self.name), self.keys.worker_commands(self.name))
             pipe.execute()

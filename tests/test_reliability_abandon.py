@@ -9,7 +9,8 @@ import time
 import pytest
 
 from jobctl import JobStatus, Queue, Retry, Worker
-from jobctl.execution import Outcome, settle, start
+from jobctl.execution import Outcome
+from jobctl.lifecycle import settle, start
 from jobctl.maintenance import AbandonPolicy, reap_abandoned
 from tests import reliability_jobs as rjobs
 from tests.reliability_support import (
@@ -202,7 +203,7 @@ def test_a_stale_token_cannot_overwrite_the_outcome_of_a_rerun(connection, late_
     job = q.fetch_job(job_id)
     assert job is not None and job.get_status() == JobStatus.FINISHED
     before = connection.hgetall(job.key)
-    settle(connection, KEYS, job, late_outcome, stale_token, "stale")
+    settle(connection, KEYS, job, late_outcome, stale_token)
     assert connection.hgetall(job.key) == before
     assert job.get_status() == JobStatus.FINISHED
     assert job.return_value(refresh=True) == job_id
@@ -220,8 +221,7 @@ def test_a_stale_token_cannot_disturb_a_new_claim_before_it_starts(connection, s
     assert fresh.claim() == ("default", job_id)
     job = q.fetch_job(job_id)
     assert job is not None
-    settle(connection, KEYS, job, Outcome(status, result=b"stale", exc_info="stale"),
-           stale_token, "stale")
+    settle(connection, KEYS, job, Outcome(status, result=b"stale", exc_info="stale"), stale_token)
     assert job_id in q.started_job_registry
     assert job.get_status() == JobStatus.QUEUED
     fresh.process("default", job_id)
