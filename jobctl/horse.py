@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import os
 import pickle
 import select
@@ -42,15 +43,25 @@ class HorseWatch:
 def run_in_child(
     run: Callable[[], Outcome], watch: HorseWatch, hard_limit: float | None
 ) -> Outcome:
-    """Fork, run ``run()`` in the child, and return its outcome (or why there is none)."""
+    """Fork, run ``run()`` in the child, and return its outcome (or why there is none).
+
+    A child that delivered its outcome is reaped later (before the next fork), so the job is
+    settled without waiting for the child's exit.
+    """
+    reap_pending()
     read_fd, write_fd = os.pipe()
     parent = os.getpid()
+    prctl = _prctl()
+    # Frozen objects are left alone by the child's garbage collector, so it does not touch
+    # (and copy) the parent's memory pages; the parent unfreezes at once.
+    gc.freeze()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
         pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
         os.close(read_fd)
-        _child_main(run, write_fd, parent)
+        _child_main(run, write_fd, parent, prctl)
+    gc.unfreeze()
     os.close(write_fd)
     with contextlib.suppress(OSError):
         os.setpgid(pid, pid)
@@ -60,25 +71,48 @@ def run_in_child(
         os.close(read_fd)
 
 
-def _die_with_parent(parent: int) -> None:
+_pending_reaps: list[int] = []
+_prctl_function: list[Callable[..., int] | None] = []
+
+
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl, looked up once in the parent (a lookup per child costs a fork's worth)."""
+    if not _prctl_function:
+        function = None
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError, AttributeError):
+                function = ctypes.CDLL(None, use_errno=True).prctl
+        _prctl_function.append(function)
+    return _prctl_function[0]
+
+
+def reap_pending() -> None:
+    """Collect children that delivered their outcome earlier (they exit right after)."""
+    while _pending_reaps:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(_pending_reaps.pop(), 0)
+
+
+def _die_with_parent(parent: int, prctl: Callable[..., int] | None) -> None:
     """Have the kernel SIGKILL this child if its worker dies, however the worker dies.
 
     Otherwise a SIGKILLed worker's child would run its job on unsupervised (and, once the
     reaper requeued the job, side by side with the re-run). Linux only; elsewhere the child
     finds out when it writes its outcome into the closed pipe.
     """
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    if prctl is not None:
+        with contextlib.suppress(OSError):
+            prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
     if os.getppid() != parent:  # the worker died before the request took effect
         os._exit(1)
 
 
-def _child_main(run: Callable[[], Outcome], write_fd: int, parent: int) -> None:
+def _child_main(run: Callable[[], Outcome], write_fd: int, parent: int,
+                prctl: Callable[..., int] | None) -> None:
     """Never returns: the child must not unwind into the parent's stack (or pytest's)."""
     code = 0
     try:
-        _die_with_parent(parent)
+        _die_with_parent(parent, prctl)
         os.setpgid(0, 0)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -115,15 +149,18 @@ def _watch(pid: int, read_fd: int, watch: HorseWatch, hard_limit: float | None) 
         if stop_reason:
             kill_group(pid)
             break
-    status = _reap(pid)
     if stop_reason:
+        _reap(pid)
         return _stopped_outcome(stop_reason, hard_limit)
     if chunks:
         try:
             outcome: Outcome = pickle.loads(b"".join(chunks))
-            return outcome
         except Exception:
             pass
+        else:
+            _pending_reaps.append(pid)
+            return outcome
+    status = _reap(pid)
     return Outcome(JobStatus.FAILED, exc_info=f"work-horse terminated unexpectedly ({status})")
 
 

@@ -24,7 +24,7 @@ from jobctl.context import resolve_connection, resolve_keys
 from jobctl.dequeue import PriorityOrder
 from jobctl.dequeue import dequeue_strategy as dequeue_strategy_for
 from jobctl.execution import Outcome, perform, run_stopped_callback
-from jobctl.horse import TICK, HorseWatch, run_in_child
+from jobctl.horse import TICK, HorseWatch, reap_pending, run_in_child
 from jobctl.job import Job
 from jobctl.keys import Keys
 from jobctl.lifecycle import NO_CLAIM, ClaimGroup, new_token, settle, start
@@ -149,6 +149,7 @@ class Worker:
         finally:
             if claimed is not None:
                 self._unclaim(*claimed)
+            reap_pending()
             self.shutdown.restore()
             self.unregister()
         return processed > 0
