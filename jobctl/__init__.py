@@ -29,8 +29,9 @@ from jobctl.registry import (
 )
 from jobctl.retry import Retry
 from jobctl.serializers import JSONSerializer, PickleSerializer
+from jobctl.simple_worker import SimpleWorker
 from jobctl.status import JobStatus
-from jobctl.worker import SimpleWorker, Worker
+from jobctl.worker import Worker
 from jobctl.workers import send_kill_horse_command, send_shutdown_command, send_stop_job_command
 
 __version__ = "0.1.0"

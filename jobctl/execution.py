@@ -14,6 +14,7 @@ from jobctl.exceptions import (
     CallableNotAllowedError,
     DeserializationError,
     InvalidCallableError,
+    StopRequested,
 )
 from jobctl.job import Job
 from jobctl.payload import signed_parts
@@ -118,6 +119,8 @@ def perform(job: Job, connection: Redis, allow: tuple[str, ...] = ()) -> Outcome
             callback = job.success_callback
             if callback is not None:
                 callback(job, connection, value)
+        except StopRequested:
+            raise  # the in-process worker turns it into a stopped outcome
         except Exception as exc:
             return _failed(job, connection, exc)
         return Outcome(JobStatus.FINISHED, result=result)

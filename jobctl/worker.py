@@ -398,32 +398,10 @@ class Worker:
                     self.successful_job_count, self.failed_job_count)
 
 
-class SimpleWorker(Worker):
-    """Runs jobs in the worker process itself: no fork, so faster but without isolation.
+def __getattr__(name: str) -> Any:
+    """``jobctl.worker.SimpleWorker`` (RQ's location) lives in jobctl.simple_worker."""
+    if name == "SimpleWorker":
+        from jobctl.simple_worker import SimpleWorker
 
-    One background thread heartbeats while a job runs, so long jobs are not taken for
-    abandoned (the main thread is busy in the job and cannot).
-    """
-
-    mode = "in-process"
-
-    def work(self, *args: Any, **kwargs: Any) -> bool:
-        stop = threading.Event()
-        beat = threading.Thread(target=self._beat_while_busy, args=(stop,), daemon=True)
-        beat.start()
-        try:
-            return super().work(*args, **kwargs)
-        finally:
-            stop.set()
-            beat.join()
-
-    def execute(self, job: Job) -> Outcome:
-        return perform(job, self.connection, self.allow)
-
-    def _beat_while_busy(self, stop: threading.Event) -> None:
-        while not stop.wait(min(1.0, self.heartbeat_interval)):
-            if self._current is not None and time.monotonic() >= self._next_heartbeat:
-                try:
-                    self.heartbeat()
-                except Exception as exc:
-                    logger.debug("heartbeat failed while a job runs: %s", exc)
+        return SimpleWorker
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -124,7 +124,8 @@ def worker(
 
 def _build_worker(state: CliState, settings: dict[str, Any], index: int | None) -> Any:
     from jobctl.maintenance import AbandonPolicy
-    from jobctl.worker import SimpleWorker, Worker
+    from jobctl.simple_worker import SimpleWorker
+    from jobctl.worker import Worker
 
     name = settings["name"]
     if name and index is not None:
