@@ -13,7 +13,6 @@ import contextlib
 import logging
 import signal
 import threading
-import time
 from collections.abc import Iterator
 from types import FrameType
 from typing import Any
@@ -21,9 +20,7 @@ from typing import Any
 from jobctl.exceptions import StopRequested
 from jobctl.execution import Outcome, perform
 from jobctl.job import Job
-from jobctl.outage import is_transient
 from jobctl.status import JobStatus
-from jobctl.utils import decode
 from jobctl.worker import Worker
 
 logger = logging.getLogger("jobctl.worker")
@@ -83,24 +80,14 @@ class SimpleWorker(Worker):
             raise StopRequested(self._stop_reason)
 
     def _watch_while_busy(self, stop: threading.Event) -> None:
-        """While a job runs: heartbeat and maintain when due, and act on commands."""
+        """While a job runs, do what the forking worker does between checks on its child."""
         while not stop.wait(min(1.0, self.heartbeat_interval)):
             if self._current is None:
                 continue
             try:
-                moment = time.monotonic()
-                if moment >= self._next_heartbeat:
-                    self.heartbeat()
-                if moment >= self._next_maintenance:
-                    self._next_maintenance = moment + self.maintenance_interval
-                    self.maintain()
-                command = self.connection.lpop(self.keys.worker_commands(self.name))
-            except Exception as exc:
-                if not is_transient(exc):
-                    logger.exception("unexpected error while a job runs")
-                continue
-            if command:
-                self._stop_job(self.handle_command(decode(command)))
+                self._stop_job(self.tick_while_busy())
+            except Exception:
+                logger.exception("unexpected error while a job runs")
 
     def _stop_job(self, reason: str) -> None:
         """Interrupt the running job (if it is still the one the command was for)."""

@@ -22,6 +22,7 @@ import pytest
 import redis
 
 from jobctl.cli.app import main
+from tests.polling import wait_until  # noqa: F401 - re-exported for the tests
 
 REPO = Path(__file__).resolve().parent.parent
 JOBCTL = Path(sys.executable).with_name("jobctl")
@@ -131,20 +132,6 @@ def exe_fixture(connection: redis.Redis, redis_url: str) -> Runner:
                        env=cli_env(**{"JOBCTL_REDIS_URL": redis_url, **env}))
 
     return run
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    pause = 0.02
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what or predicate}")
-        time.sleep(pause)
-        pause = min(pause * 1.5, 0.2)
 
 
 def redis_state(connection: redis.Redis) -> dict[bytes, bytes | None]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ from redis import Redis
 
 from jobctl import Queue, SimpleWorker, Worker
 from jobctl.keys import Keys
+from tests.polling import wait_until  # noqa: F401 - re-exported for the tests
 
 KEYS = Keys()
 """The default namespace's keys, for looking at Redis directly."""
@@ -43,18 +42,6 @@ def snapshot(connection: Redis) -> dict[bytes, Any]:
     return state
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
-    """Poll ``predicate`` until it is truthy; fail the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
-        time.sleep(0.02)
-
-
 def burst(*queues: Queue, simple: bool = False, max_jobs: int | None = None,
           **options: Any) -> Worker:
     """Run a burst worker on ``queues`` until they are empty; returns it for its counters."""
@@ -70,6 +57,7 @@ _WORKER_SCRIPT = """
 import sys
 import redis
 from jobctl import Queue, Worker
+from tests.polling import wait_until  # noqa: F401 - re-exported for the tests
 connection = redis.Redis.from_url(sys.argv[1])
 queues = [Queue(name, connection=connection) for name in sys.argv[2:]]
 worker = Worker(queues, connection=connection, heartbeat_interval=1.0, block_timeout=0.5)

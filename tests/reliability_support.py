@@ -20,6 +20,7 @@ from redis import Redis
 
 from jobctl.keys import Keys
 from tests.fixtures_engine import ROOT, worker_env
+from tests.polling import wait_until
 
 KEYS = Keys()
 
@@ -32,19 +33,8 @@ LEASE = 1.0
 MAINTENANCE = 0.2
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str | Callable[[], str],
-             every: float = 0.02) -> Any:
-    """Poll ``predicate`` until it is truthy; fail after ``timeout`` seconds (``what`` may be
-    a function, to describe the state at that moment)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            described = what() if callable(what) else what
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {described}")
-        time.sleep(every)
+wait_for = wait_until
+"""The shared deadline poll, under the name these tests use."""
 
 
 def _stat(pid: int) -> list[str] | None:
