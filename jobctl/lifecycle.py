@@ -65,7 +65,7 @@ class Settled:
 
 def new_token() -> str:
     """A fresh execution token: only the execution holding it may settle the job."""
-    return os.urandom(12).hex()
+    return os.urandom(8).hex()
 
 
 def claim(connection: Redis, group: ClaimGroup) -> tuple[str, str] | None:

@@ -22,7 +22,9 @@ if not dependents_match(dependents, 8, ndependents) then
   return {'dependents'}
 end
 redis.call('HSET', job, 'status', 'finished', 'ended_at', now, 'result', ARGV[5])
-redis.call('HDEL', job, 'exc_info')
+-- The token has done its work (a late settle with it is fenced whether it is kept or not);
+-- dropping it keeps less per finished job.
+redis.call('HDEL', job, 'exc_info', 'token')
 redis.call('ZREM', started, job_id)
 local released = {}
 if ndependents > 0 then
