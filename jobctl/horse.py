@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import gc
 import os
 import pickle
 import select
@@ -52,16 +51,12 @@ def run_in_child(
     read_fd, write_fd = os.pipe()
     parent = os.getpid()
     prctl = _prctl()
-    # Frozen objects are left alone by the child's garbage collector, so it does not touch
-    # (and copy) the parent's memory pages; the parent unfreezes at once.
-    gc.freeze()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
         pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
         os.close(read_fd)
         _child_main(run, write_fd, parent, prctl)
-    gc.unfreeze()
     os.close(write_fd)
     with contextlib.suppress(OSError):
         os.setpgid(pid, pid)
