@@ -4,6 +4,7 @@ leaves every job either done or untouched."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from redis import Redis
@@ -62,8 +63,14 @@ def delete_jobs(connection: Redis, keys: Keys, job_ids: list[str],
 
 
 def purge_ids(connection: Redis, keys: Keys, queue: str, location: str,
-              older_than: float | None = None) -> list[str]:
-    """Ids in a finished/failed/canceled registry that ended more than ``older_than`` s ago."""
+              older_than: float | None = None,
+              unknown_age: list[str] | None = None) -> list[str]:
+    """Ids in a finished/failed/canceled registry that ended more than ``older_than`` s ago.
+
+    With ``older_than``, a job whose ``ended_at`` cannot be read (corrupted) has an unknown age:
+    it is kept, and its id is appended to ``unknown_age`` so the caller can say so. An entry
+    whose job hash is gone (or has no ``ended_at``) is included: deleting it only cleans up.
+    """
     if location not in ("finished", "failed", "canceled"):
         raise ValueError("purge works on the finished, failed and canceled registries")
     ids = _all_ids(connection, keys, queue, location)
@@ -73,5 +80,24 @@ def purge_ids(connection: Redis, keys: Keys, queue: str, location: str,
     pipe = connection.pipeline(transaction=False)
     for job_id in ids:
         pipe.hget(keys.job(job_id), "ended_at")
-    ended = pipe.execute()
-    return [i for i, e in zip(ids, ended, strict=True) if e is None or float(e) <= cutoff]
+    selected = []
+    for job_id, ended in zip(ids, pipe.execute(), strict=True):
+        if ended is None:
+            selected.append(job_id)
+            continue
+        ended_at = _timestamp(ended)
+        if ended_at is None:
+            if unknown_age is not None:
+                unknown_age.append(job_id)
+        elif ended_at <= cutoff:
+            selected.append(job_id)
+    return selected
+
+
+def _timestamp(raw: bytes) -> float | None:
+    """A stored epoch time, or None when it is not a finite number."""
+    try:
+        value = float(raw)
+    except (ValueError, TypeError):
+        return None
+    return value if math.isfinite(value) else None

@@ -173,7 +173,7 @@ def _parse_url(url: str, origin: str = "") -> _Target:
     reasons, target = _url_reasons(str(url).strip())
     if target is None:
         suffix = f" (from {origin})" if origin else ""
-        raise InvalidURLError(f"invalid Redis URL {mask_url(url)}: {'; '.join(reasons)}{suffix}")
+        raise InvalidURLError(f"invalid Redis URL {mask_url(url)}{suffix}: {'; '.join(reasons)}")
     return target
 
 
@@ -296,9 +296,26 @@ def resolve_namespace(explicit: str | None = None) -> str:
 # --------------------------------------------------------------------------- connecting
 
 
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+_PASSWORD_WORD = re.compile(r"(?i)(\bpassword=)[^\s&#,;'\")\]]+")
+_FREE_TEXT_MIN = 8
+"""Passwords this long are masked wherever they occur; shorter ones only where a password can
+stand (URL credentials, ``password=``, a whole word), so a password ``c`` leaves "command" be."""
+
+
 def _scrub(text: str, secret: str | None) -> str:
+    """Error text with credentials masked: the password itself (anywhere when long, as a whole
+    word when short), then any URL's password and any ``password=`` value."""
     text = _printable(text)
-    return text.replace(secret, "***") if secret else text
+    if secret:
+        variants = {_printable(secret), urllib.parse.quote(secret, safe="")}
+        for variant in sorted(variants, key=len, reverse=True):
+            if len(variant) >= _FREE_TEXT_MIN:
+                text = text.replace(variant, "***")
+            else:
+                text = re.sub(rf"(?<!\w){re.escape(variant)}(?!\w)", "***", text)
+    text = _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
+    return _PASSWORD_WORD.sub(r"\1***", text)
 
 
 def _connection_message(text: str, target: _Target | None, shown: str) -> str:

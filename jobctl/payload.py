@@ -100,9 +100,10 @@ def prepare_job(
     meta = _dumps_meta(serializer, options.meta)
     size = len(data) + len(meta or b"")
     if size > max_payload:
-        raise PayloadTooLargeError(
-            f"payload is {format_bytes(size)}; limit {format_bytes(max_payload)}"
-        )
+        shown, limit = format_bytes(size), format_bytes(max_payload)
+        if shown.replace(".0 ", " ") == limit:  # just over the limit: rounding would hide it
+            shown, limit = f"{size:,} bytes", f"{max_payload:,} bytes"
+        raise PayloadTooLargeError(f"payload is {shown}; limit {limit}")
     fields: dict[str, str | bytes] = {
         "func": func_name,
         "data": data,

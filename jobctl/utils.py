@@ -201,13 +201,17 @@ def _is_module(obj: object) -> bool:
 
 
 def format_bytes(size: int) -> str:
-    """``12.3 MiB`` style sizes for error messages."""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.1f} {unit}" if unit != "B" else f"{size} B"
-        value /= 1024
-    return f"{size} B"
+    """Sizes for messages: ``512 B``, ``1 MiB`` (exact), ``12.3 MiB`` (to a tenth)."""
+    if size < 1024:
+        return f"{size} B"
+    units = ("KiB", "MiB", "GiB", "TiB")
+    power = 1
+    while power < len(units) and round(size / 1024**power, 1) >= 1024:
+        power += 1
+    scale = 1024**power
+    if size % scale == 0:
+        return f"{size // scale} {units[power - 1]}"
+    return f"{size / scale:.1f} {units[power - 1]}"
 
 
 def decode(value: Any) -> str:

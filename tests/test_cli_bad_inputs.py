@@ -15,8 +15,12 @@ from pathlib import Path
 import pytest
 import redis
 
+from jobctl.exceptions import PayloadTooLargeError
 from jobctl.job import Job
+from jobctl.payload import EnqueueOptions, prepare_job
 from jobctl.queue import Queue
+from jobctl.serializers import resolve_serializer
+from jobctl.utils import format_bytes
 from tests.cli_support import (
     JOBCTL,
     REPO,
@@ -175,9 +179,28 @@ def test_row15_payload_over_the_limit(cli: Runner, unchanged: None, tmp_path: Pa
     big.write_text("x" * (2 * 1024 * 1024))
     result = cli("enqueue", "tests.jobs.echo", "--arg", f"@{big}")
     refused(result, 2)
-    assert re.search(r"payload is 2\.0 MiB; limit 1(\.0)? MiB", result.err), result.err
+    assert "payload is 2.0 MiB; limit 1 MiB" in result.err, result.err
     refused(cli("enqueue", "tests.jobs.echo", "--kwarg", "big=@-", stdin="y" * 1_200_000), 2,
             "payload is 1.1 MiB")
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [(0, "0 B"), (1023, "1023 B"), (1024, "1 KiB"), (1536, "1.5 KiB"), (1024**2, "1 MiB"),
+     (int(12.3 * 1024**2), "12.3 MiB"), (1024**2 - 1, "1.0 MiB"), (1024**2 * 1024, "1 GiB"),
+     (1024**3 - 1, "1.0 GiB")],
+)
+def test_row15_sizes_drop_a_useless_decimal(size: int, shown: str) -> None:
+    assert format_bytes(size) == shown
+
+
+def test_row15_just_over_the_limit_shows_bytes() -> None:
+    """Rounded, 1 MiB + 30 bytes would read "payload is 1.0 MiB; limit 1 MiB": say bytes."""
+    with pytest.raises(PayloadTooLargeError,
+                       match=r"^payload is 1,048,[0-9]{3} bytes; limit 1,048,576 bytes$"):
+        prepare_job("tests.jobs.echo", ("x" * 1024**2,), {}, EnqueueOptions(),
+                    queue_name="default", serializer=resolve_serializer(None),
+                    max_payload=1024**2)
 
 
 def test_row16_job_id_exists(cli: Runner, unchanged: None) -> None:
@@ -251,11 +274,41 @@ def test_row21_bad_durations_list_the_accepted_forms(
     cli: Runner, unchanged: None, option: str, value: str, reason: str
 ) -> None:
     result = cli("enqueue", "tests.jobs.add", f"{option}={value}")
-    refused(result, 2, DURATION_FORMS, reason)
+    refused(result, 2, f"invalid {option} {value!r}: ", DURATION_FORMS, reason)
+    library_names = r"job_timeout|result_ttl|failure_ttl|(?<![-\w])ttl"
+    assert not re.search(library_names, result.err), result.err
     if option in ("--timeout", "--result-ttl", "--ttl", "--failure-ttl"):
         assert "-1 for no limit" in result.err
+    else:
+        assert "-1" not in result.err
     # the value may also follow as its own word, even when it looks like an option
     assert cli("enqueue", "tests.jobs.add", option, value).code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["purge", "failed", "--older-than", "7x", "--yes"], "--older-than"),
+        (["purge", "failed", "--older-than", "0", "--yes"], "--older-than"),
+        (["suspend", "--duration", "soon"], "--duration"),
+        (["suspend", "--duration", "-1"], "--duration"),
+    ],
+)
+def test_row21_other_durations_name_their_option(
+    cli: Runner, unchanged: None, args: list[str], option: str
+) -> None:
+    result = cli(*args)
+    refused(result, 2, f"invalid {option} {args[-2 if args[-1] == '--yes' else -1]!r}: ",
+            DURATION_FORMS)
+    assert "-1 for no limit" not in result.err
+
+
+def test_row21_valid_durations_reach_the_job(cli: Runner, connection: redis.Redis) -> None:
+    result = cli("enqueue", "tests.jobs.add", "--timeout", "-1", "--result-ttl", "0",
+                 "--ttl", "2h", "--failure-ttl", "1d", "--arg", ":1", "--arg", ":2")
+    assert result.code == 0, result
+    job = Job.fetch(result.out.strip(), connection=connection)
+    assert (job.timeout, job.result_ttl, job.ttl, job.failure_ttl) == (-1, 0, 7200, 86400)
 
 
 # --------------------------------------------------------------------------- row 22: --at/--in

@@ -172,6 +172,16 @@ def test_jobs_filters(cli: Runner, connection: redis.Redis) -> None:
     assert ids("--status", "queued", "--func", "*echo*") == {e.id}
     assert len(ids("--limit", "2")) == 2
     assert ids("--queue", "nothing-here") == set()
+    # without * ? [ a pattern matches anywhere, ignoring case: as the help says
+    assert ids("--func", "ECH") == {e.id}
+    assert ids("--exc", "smtp") == {b.id}
+    assert ids("--func", "tests.jobs.ech") == {e.id}
+    assert ids("--func", "tests.jobs.ech*") == {e.id}
+    assert ids("--func", "jobs.ech*") == set()  # a glob must match the whole name
+    for command in ("jobs", "requeue"):
+        help_text = " ".join(cli(command, "--help").out.split())
+        assert "without * ? or [ it matches anywhere: 'mail' finds app.mail.send" in help_text
+        assert "without * ? or [ it matches anywhere: 'SMTP' is the same as '*SMTP*'" in help_text
 
 
 def test_jobs_table_columns_when_piped(cli: Runner, connection: redis.Redis) -> None:
@@ -223,6 +233,9 @@ def test_job_show(cli: Runner, connection: redis.Redis) -> None:
     assert fields["status"] == "queued"
     assert fields["func"] == "tests.jobs.add"
     assert fields["call"] == "tests.jobs.add(1, 2)"
+    strings = Queue("q", connection=connection).enqueue("tests.jobs.echo", "12,50", 3, k="v")
+    shown = dict(line.split("\t", 1) for line in cli("job", "show", strings.id).out_lines)
+    assert shown["call"] == "tests.jobs.echo('12,50', 3, k='v')"  # one string, not 12 and 50
     assert fields["queue"] == "q"
     assert fields["description"] == "the description"
     assert fields["timeout"] == "30"
@@ -257,6 +270,37 @@ def test_job_result(cli: Runner, connection: redis.Redis) -> None:
     assert failed_result.code == 1
     assert failed_result.out == ""
     assert failed_result.err_lines == [f"jobctl: error: job {bad.id} failed: ValueError: nope"]
+
+
+@pytest.mark.parametrize("status", ["queued", "deferred", "scheduled", "started"])
+def test_job_result_of_an_unfinished_job_says_to_wait(
+    cli: Runner, connection: redis.Redis, status: str
+) -> None:
+    job = queued(connection)
+    connection.hset(job.key, mapping={"status": status, "exc_info": "old\nValueError: stale"})
+    result = cli("job", "result", job.id)
+    assert (result.code, result.out) == (1, ""), result
+    assert result.err_lines == [
+        f"jobctl: error: job {job.id} is {status} (not finished yet); use --wait"
+    ]
+    as_json = cli("job", "result", job.id, "--json")
+    assert as_json.code == 1
+    assert json.loads(as_json.out)["status"] == status
+
+
+def test_job_result_wait_on_a_corrupted_status(cli: Runner, connection: redis.Redis) -> None:
+    job = queued(connection)
+    connection.hset(job.key, "status", b"we\xffird")
+    for args in ([], ["--wait", "--wait-timeout", "5"]):
+        result = cli("job", "result", job.id, *args)
+        assert (result.code, result.out) == (1, ""), result
+        assert result.err_lines == [
+            f"jobctl: error: job {job.id} has an undecodable status 'we\ufffdird'"
+        ]
+        assert result.elapsed < 3
+    as_json = cli("job", "result", job.id, "--wait", "--json")
+    assert as_json.code == 1, as_json
+    assert json.loads(as_json.out)["status"] == "<undecodable status 'we\ufffdird'>"
 
 
 def test_job_cancel(cli: Runner, connection: redis.Redis) -> None:
@@ -391,6 +435,30 @@ def test_purge(cli: Runner, connection: redis.Redis, registry: str) -> None:
     assert not connection.exists(old[1].key)
     assert not connection.exists(new.key)
     assert connection.exists(survivor.key)
+
+
+def test_purge_keeps_jobs_whose_end_time_is_corrupted(
+    cli: Runner, connection: redis.Redis
+) -> None:
+    jobs = [failed(connection) for _ in range(5)]
+    old = repr(time.time() - 3 * 86400)
+    for job, ended_at in zip(jobs, [old, "yesterday", "nan", "inf", b"\xff"], strict=True):
+        connection.hset(job.key, "ended_at", ended_at)
+    connection.hdel(jobs[0].key, "ended_at")  # a missing end time is purged (nothing to keep)
+    gone = failed(connection)
+    connection.delete(gone.key)  # a registry entry whose job hash expired is purged too
+    dry = cli("purge", "failed", "--older-than", "2d", "--dry-run")
+    assert dry.out == "would delete 2 failed jobs from every queue\n", dry
+    assert dry.err == (
+        "jobctl: warning: kept 4 failed jobs whose end time cannot be read (unknown age), "
+        f"e.g. {jobs[1].id}\n"
+    )
+    done = cli("purge", "failed", "--older-than", "2d", "--yes")
+    assert done.code == 0, done
+    assert done.err.endswith("deleted 1 job\n")
+    assert [connection.exists(j.key) for j in jobs] == [0, 1, 1, 1, 1]
+    help_text = " ".join(cli("purge", "--help").out.split())
+    assert "whose end time is unreadable (corrupted) are kept" in help_text
 
 
 def test_purge_rejects_other_registries(cli: Runner) -> None:

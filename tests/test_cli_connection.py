@@ -3,10 +3,12 @@ and ACLs (13, 14), and that no password ever shows in any output or log line."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,8 +96,17 @@ def test_row9_invalid_urls(cli: Runner, connection: redis.Redis, url: str, reaso
 
 def test_row9_invalid_url_from_the_environment(connection: redis.Redis) -> None:
     result = run_exe(["jobs"], env=cli_env(JOBCTL_REDIS_URL=f"http://:{PASSWORD}@h:1"))
-    one_error_line(result, 2, "invalid Redis URL http://:***@h:1: unknown scheme 'http'")
+    one_error_line(result, 2, "invalid Redis URL http://:***@h:1 (from JOBCTL_REDIS_URL): "
+                              "unknown scheme 'http'")
     assert PASSWORD not in result.err
+    from_redis_url = run_exe(["jobs"], env=cli_env(REDIS_URL="localhost:6379"))
+    one_error_line(from_redis_url, 2, "invalid Redis URL localhost:6379 (from REDIS_URL): "
+                                      "missing scheme")
+    # --url wins over the environment, and names no source: the user just typed it
+    explicit = run_exe(["--url", "http://h:1", "jobs"], env=cli_env(JOBCTL_REDIS_URL="x"))
+    one_error_line(explicit, 2, "invalid Redis URL http://h:1: unknown scheme 'http'")
+    help_text = " ".join(run_exe(["--help"]).out.split())
+    assert "Default: $JOBCTL_REDIS_URL, else $REDIS_URL" in help_text
 
 
 # --------------------------------------------------------------------------- rows 10-12
@@ -262,6 +273,33 @@ def test_row14_user_without_permissions(cli: Runner, limited_user: str, protecte
     assert "is not allowed to run '" in worker.err_lines[-1]
     assert "reader-pass-123" not in worker.err + worker.out
     admin.close()
+
+
+@pytest.mark.parametrize("password", ["c", "a-rather-long-reader-password/with@symbols"])
+def test_refusals_keep_their_words_and_hide_short_and_long_passwords(
+    cli: Runner, protected: RedisProcess, protected_url: str, password: str
+) -> None:
+    admin = redis.Redis(port=protected.port, password=PASSWORD)
+    admin.execute_command("ACL", "SETUSER", "shorty", "reset", "on", f">{password}", "~*", "&*",
+                          "+@read", "+ping", "+@connection")
+    try:
+        quoted = urllib.parse.quote(password, safe="")
+        url = f"redis://shorty:{quoted}@127.0.0.1:{protected.port}/0"
+        assert cli("enqueue", "tests.jobs.add", "-q", "q", url=protected_url).code == 0
+        line = one_error_line(
+            cli("queue", "pause", "q", url=url), 4,
+            f"Redis user 'shorty' at redis://shorty:***@127.0.0.1:{protected.port}/0 is not "
+            "allowed to run '", "' command",
+        )
+        assert "***ommand" not in line  # a one-letter password "c" is not masked inside words
+        assert not re.search(rf"(?<!\w){re.escape(password)}(?!\w)", line), line
+        if len(password) > 1:
+            assert password not in line and quoted not in line
+        listing = cli("jobs", url=url)
+        assert listing.code == 0, listing
+    finally:
+        admin.execute_command("ACL", "DELUSER", "shorty")
+        admin.close()
 
 
 # --------------------------------------------------------------------------- passwords

@@ -99,6 +99,24 @@ def test_json_is_json_and_nothing_else(cli: Runner, exe: Runner, connection: red
     assert json.loads(exe("info", "--json").out)["totals"]["queued"] == 2
 
 
+def test_a_closed_stdout_is_not_blamed_on_redis(connection: redis.Redis, redis_url: str) -> None:
+    """``jobctl jobs | head -1``: the reader left; exit 141 (128 + SIGPIPE) and say nothing."""
+    failed_job(connection)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before jobctl writes anything
+    try:
+        for args in (["jobs"], ["job", "show", "NOPE"], ["--help"]):
+            proc = subprocess.run([str(JOBCTL), "--url", redis_url, *args], stdout=write_end,
+                                  stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                                  env=cli_env(), cwd=REPO, timeout=30)
+            if args == ["job", "show", "NOPE"]:  # nothing for stdout: a normal error
+                assert (proc.returncode, proc.stderr) == (5, "jobctl: error: no such job 'NOPE'\n")
+                continue
+            assert (proc.returncode, proc.stderr) == (141, ""), (args, proc.stderr)
+    finally:
+        os.close(write_end)
+
+
 def test_no_progress_output_when_piped(exe: Runner, connection: redis.Redis) -> None:
     queue = Queue("many", connection=connection, is_async=False)
     for i in range(60):
@@ -303,6 +321,68 @@ def test_tables_on_a_terminal_are_rich_and_escaped(
     assert "\x1b]52" not in text
     assert "\u202e" not in text
     assert "\\u202e" in text
+
+
+def test_ids_are_never_folded_in_terminal_tables(connection: redis.Redis, redis_url: str) -> None:
+    job = failed_job(connection, "tty", "a long error message " * 5)
+    code, output = run_in_pty(["jobs"], cli_env(JOBCTL_REDIS_URL=redis_url, COLUMNS="100"))
+    assert code == 0, output
+    assert job.id in output.decode()
+
+
+def test_json_on_a_terminal_is_ascii_and_utf8_when_piped(
+    exe: Runner, connection: redis.Redis, redis_url: str
+) -> None:
+    job = failed_job(connection, "tty", "café \u202egnp.exe \x9b31m")
+    env = cli_env(JOBCTL_REDIS_URL=redis_url, COLUMNS="250")
+    for args in (["jobs", "--json"], ["job", "show", job.id, "--json"],
+                 ["job", "result", job.id, "--json"]):
+        _code, output = run_in_pty(args, env)
+        text = output.decode()
+        assert "\u202e" not in text and "\x9b" not in text, args
+        assert "caf\\u00e9 \\u202egnp.exe \\u009b31m" in text, (args, text)
+        piped = exe(*args)
+        assert "café \u202egnp.exe \x9b31m" in piped.out, (args, piped)
+        assert json.loads(piped.out.splitlines()[0])["id"] == job.id
+
+
+def test_a_result_on_a_terminal_is_ascii(connection: redis.Redis, redis_url: str) -> None:
+    job = Queue("tty", connection=connection, is_async=False).enqueue(
+        "tests.jobs.echo", "\u202eevil\x9b")
+    code, output = run_in_pty(["job", "result", job.id], cli_env(JOBCTL_REDIS_URL=redis_url))
+    assert code == 0, output
+    assert output.decode().strip() == '{"args": ["\\u202eevil\\u009b"], "kwargs": {}}'
+
+
+def test_burst_worker_shows_progress_on_a_terminal_only(
+    exe: Runner, connection: redis.Redis, redis_url: str
+) -> None:
+    queue = Queue("bar", connection=connection)
+    for _ in range(6):
+        queue.enqueue("tests.jobs.sleep_for", 0.3)
+    queue.enqueue("tests.jobs.fail", "expected")
+    env = cli_env(JOBCTL_REDIS_URL=redis_url, COLUMNS="120", TERM="xterm-256color")
+    code, output = run_in_pty(["worker", "bar", "--burst", "--no-color"], env, timeout=30)
+    text = output.decode(errors="replace")
+    assert code == 0, text
+    assert "━" in text and "jobs" in text  # Rich's bar, with a "done/total" count
+    assert "/7" in text, text
+    assert text.count("job ") >= 7, text  # every log line made it through, above the bar
+    assert Queue("bar", connection=connection).count == 0
+    # piped: the same run prints no bar, no escape sequences, nothing on stdout
+    for _ in range(3):
+        queue.enqueue("tests.jobs.add", 1, 2)
+    for extra in ([], ["--log-format", "json"]):
+        piped = exe("worker", "bar", "--burst", *extra)
+        assert piped.code == 0, piped
+        assert piped.out == ""
+        assert "━" not in piped.err and "\x1b" not in piped.err
+    # a terminal with --log-format json, --quiet or --json: no bar either
+    for extra in (["--log-format", "json"], ["-q"], ["--json"]):
+        queue.enqueue("tests.jobs.add", 1, 2)
+        code, output = run_in_pty(["worker", "bar", "--burst", *extra], env)
+        assert code == 0, output
+        assert "━".encode() not in output, (extra, output)
 
 
 def test_confirmation_on_a_terminal_states_the_count(

@@ -164,7 +164,8 @@ def test_embedded_disabled_is_unavailable() -> None:
 
 def test_invalid_url_from_env_names_the_source(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REDIS_URL", f"http://:{PASSWORD}@h:1")
-    with pytest.raises(InvalidURLError, match=r"\(from REDIS_URL\)$") as info:
+    with pytest.raises(InvalidURLError, match=r"^invalid Redis URL http://:\*\*\*@h:1 "
+                       r"\(from REDIS_URL\): unknown scheme 'http'") as info:
         connect()
     assert PASSWORD not in str(info.value)
 
@@ -268,6 +269,34 @@ def test_translate_redis_error_scrubs_the_password() -> None:
     assert (
         str(refused) == "cannot connect to Redis at redis://:***@127.0.0.1:1/0: connection refused"
     )
+
+
+def test_a_one_letter_password_is_masked_only_where_a_password_can_stand() -> None:
+    url = "redis://shorty:c@127.0.0.1:1/0"
+    refused = translate_redis_error(
+        redis.exceptions.NoPermissionError(
+            "User shorty has no permissions to run the 'hset' command"), url)
+    assert str(refused) == (
+        "Redis user 'shorty' at redis://shorty:***@127.0.0.1:1/0 is not allowed to run 'hset': "
+        "User shorty has no permissions to run the 'hset' command"
+    )
+    echoed = translate_redis_error(redis.exceptions.ResponseError(
+        "cannot connect with c to redis://shorty:c@h:1/0?password=c (password=c)"), url)
+    assert str(echoed) == (
+        "Redis error at redis://shorty:***@127.0.0.1:1/0: cannot connect with *** to "
+        "redis://shorty:***@h:1/0?password=*** (password=***)"
+    )
+
+
+def test_a_long_password_is_masked_wherever_it_occurs() -> None:
+    secret = "correct-horse-battery-staple/@"
+    quoted = "correct-horse-battery-staple%2F%40"
+    url = f"redis://:{quoted}@127.0.0.1:1/0"
+    error = translate_redis_error(redis.exceptions.ResponseError(
+        f"x{secret}y and x{quoted}y, AUTH {secret}"), url)
+    text = str(error)
+    assert secret not in text and quoted not in text and "correct-horse" not in text
+    assert text.endswith("x***y and x***y, AUTH ***"), text
 
 
 def test_get_default_connection_is_cached(monkeypatch: pytest.MonkeyPatch, redis_url: str) -> None:

@@ -6,6 +6,7 @@ command only, so ``jobctl --help`` and shell completion stay fast.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from typing import Annotated
@@ -55,9 +56,10 @@ def root(
         typer.Option(
             "--url",
             "-u",
-            envvar="JOBCTL_REDIS_URL",
-            show_envvar=True,
-            help="Redis URL: redis://, rediss:// or unix://.",
+            # No envvar=: jobctl.connection.resolve_url reads JOBCTL_REDIS_URL itself, so an
+            # invalid URL is reported with where it came from.
+            help="Redis URL: redis://, rediss:// or unix://. Default: $JOBCTL_REDIS_URL, else "
+            "$REDIS_URL, else url in ./jobctl.toml or ~/.config/jobctl/config.toml.",
         ),
     ] = None,
     namespace: Annotated[
@@ -132,8 +134,33 @@ def _report(exc: BaseException, state: CliState | None, verbose: bool) -> int:
     return int(exit_code_for(exc))
 
 
+STDOUT_CLOSED = 141
+"""Exit status when the reader of stdout went away (``jobctl jobs | head``): 128 + SIGPIPE, what
+a shell reports for any tool stopped that way. Not an error of jobctl or of Redis."""
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app and turn every failure into an exit code."""
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # here, not at interpreter exit where a closed pipe makes noise
+    except BrokenPipeError:
+        # Later writes (and the final flush) must not fail again: send them nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = STDOUT_CLOSED
+    sys.exit(code)
+
+
+def _run(argv: list[str] | None) -> int | str | None:
+    """The exit status of one command (SystemExit's code); BrokenPipeError passes through."""
+    try:
+        _dispatch(argv)
+    except SystemExit as exc:
+        return exc.code
+    return 0
+
+
+def _dispatch(argv: list[str] | None) -> None:
     args = sys.argv[1:] if argv is None else argv
     verbose = "-v" in args or "--verbose" in args
     command = typer.main.get_command(app)
@@ -160,6 +187,8 @@ def main(argv: list[str] | None = None) -> None:
         hint = f" (see '{failed_ctx.command_path} --help')" if failed_ctx is not None else ""
         sys.stderr.write(f"jobctl: error: {exc.format_message()}{hint}\n")
         sys.exit(int(ExitCode.USAGE))
+    except BrokenPipeError:
+        raise  # stdout was closed: main() ends quietly
     except Exception as exc:
         sys.exit(_report(exc, ctx_holder.get("state"), verbose))
     sys.exit(0)

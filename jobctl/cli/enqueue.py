@@ -17,7 +17,7 @@ from jobctl.execution import check_allowed
 from jobctl.payload import EnqueueOptions, prepare_job
 from jobctl.retry import Retry
 from jobctl.serializers import resolve_serializer
-from jobctl.utils import resolve_callable, validate_callable_path
+from jobctl.utils import parse_duration, resolve_callable, validate_callable_path
 
 EXAMPLE = "Example: jobctl enqueue tasks.add --arg :2 --arg :3 --queue default --wait"
 
@@ -133,13 +133,24 @@ def enqueue(
     add_import_paths(path)
     if import_check:
         resolve_callable(func)
+    # Checked here so errors name the option typed (--timeout), not the library's job_timeout.
+    durations = {
+        "--timeout": parse_duration(timeout, what="--timeout", allow_infinite=True),
+        "--result-ttl": parse_duration(
+            result_ttl, what="--result-ttl", allow_infinite=True, allow_zero=True
+        ),
+        "--ttl": parse_duration(ttl, what="--ttl", allow_infinite=True),
+        "--failure-ttl": parse_duration(
+            failure_ttl, what="--failure-ttl", allow_infinite=True, allow_zero=True
+        ),
+    }
     due = due_time(at, in_)
     args, kwargs = parse_call_arguments(arg or [], kwarg or [])
     options = EnqueueOptions(
-        job_timeout=timeout,
-        result_ttl=result_ttl,
-        ttl=ttl,
-        failure_ttl=failure_ttl,
+        job_timeout=durations["--timeout"],
+        result_ttl=durations["--result-ttl"],
+        ttl=durations["--ttl"],
+        failure_ttl=durations["--failure-ttl"],
         description=description,
         depends_on=list(depends_on or []) or None,
         job_id=job_id,
@@ -193,7 +204,10 @@ def wait_for(job: Any, wait_timeout: float | None, state: Any, json_output: bool
     deadline = None if wait_timeout is None else time.monotonic() + wait_timeout
     pause = 0.05
     while True:
-        status = job.get_status()
+        try:
+            status = job.get_status()
+        except (ValueError, UnicodeDecodeError):  # corrupted: it will never end; say so
+            break
         if status is None or status in TERMINAL:
             break
         if deadline is not None and time.monotonic() >= deadline:
@@ -211,7 +225,7 @@ def due_time(at: str | None, delay: str | None) -> float | None:
     """Epoch seconds for --at/--in; times without a zone are rejected, not guessed."""
     from datetime import datetime
 
-    from jobctl.utils import now, parse_duration
+    from jobctl.utils import now
 
     if at is not None and delay is not None:
         raise typer.BadParameter("give --at or --in, not both")

@@ -16,9 +16,11 @@ from jobctl.listing import LOCATIONS, JobFilter, JobSummary, iter_jobs
 from jobctl.utils import decode, parse_duration, validate_job_id, validate_queue_name
 
 FuncGlob = Annotated[str | None, typer.Option(
-    "--func", help="Only jobs whose function matches this glob (e.g. 'app.mail.*').")]
+    "--func", help="Only jobs whose function matches this glob, ignoring case (e.g. "
+    "'app.mail.*'); without * ? or [ it matches anywhere: 'mail' finds app.mail.send.")]
 ExcGlob = Annotated[str | None, typer.Option(
-    "--exc", help="Only jobs whose traceback matches this glob (e.g. '*Timeout*').")]
+    "--exc", help="Only jobs whose traceback matches this glob, ignoring case (e.g. "
+    "'*Timeout*'); without * ? or [ it matches anywhere: 'SMTP' is the same as '*SMTP*'.")]
 QueueFilter = Annotated[str | None, typer.Option(
     "--queue", "-q", help="Only this queue (default: every queue).")]
 
@@ -117,7 +119,8 @@ def purge(
     registry: Annotated[str, typer.Argument(help="finished, failed or canceled.")],
     queue: QueueFilter = None,
     older_than: Annotated[str | None, typer.Option(
-        "--older-than", help="Only jobs that ended longer ago than this (e.g. 7d, 12h).")] = None,
+        "--older-than", help="Only jobs that ended longer ago than this (e.g. 7d, 12h); jobs "
+        "whose end time is unreadable (corrupted) are kept, with a warning.")] = None,
     yes: YesFlag = False,
     dry_run: DryRunFlag = False,
 ) -> None:
@@ -132,8 +135,14 @@ def purge(
         raise typer.BadParameter("the registry must be finished, failed or canceled")
     age = parse_duration(older_than, what="--older-than")
     ids: list[str] = []
+    unknown_age: list[str] = []
     for name in _queue_names(state, queue):
-        ids += purge_ids(state.connect(), state.keys, name, registry, age)
+        ids += purge_ids(state.connect(), state.keys, name, registry, age, unknown_age)
+    if unknown_age:
+        state.output.warning(
+            f"kept {plural(len(unknown_age), registry + ' job')} whose end time cannot be read "
+            f"(unknown age), e.g. {unknown_age[0]}"
+        )
     scope = f"from '{queue}'" if queue else "from every queue"
     what = f"{plural(len(ids), registry + ' job')} {scope}"
     if dry_run:

@@ -9,7 +9,7 @@ from jobctl.cli.exit_codes import ExitCode
 from jobctl.cli.output import Output, to_json_value
 from jobctl.display import clip, escape_multiline, safe_loads, show
 from jobctl.job import Job
-from jobctl.status import JobStatus
+from jobctl.status import TERMINAL, JobStatus
 
 TRACEBACK_LIMIT = 20_000
 """Most characters of a traceback printed by ``job show`` (job data can be megabytes)."""
@@ -53,10 +53,10 @@ def decoded_result(job: Job) -> tuple[bool, Any]:
         return False, f"<undecodable result: {type(exc).__name__}>"
 
 
-def result_text(value: Any) -> str:
-    """JSON when the value is plain data, else a safe repr."""
+def result_text(value: Any, ascii_only: bool = False) -> str:
+    """JSON when the value is plain data, else a safe repr; ``ascii_only`` on a terminal."""
     try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+        return json.dumps(value, ensure_ascii=ascii_only, allow_nan=False)
     except (TypeError, ValueError):
         return show(value, 10_000)
 
@@ -71,23 +71,38 @@ def print_outcome(job: Job, out: Output, json_output: bool) -> int:
         out.json(
             {
                 "id": job.id,
-                "status": status.value if status else None,
+                "status": status.value if status else _status_text(job),
                 "result": to_json_value(value),
                 "exc_info": exc_info,
             }
         )
     elif status == JobStatus.FINISHED:
-        out.line(result_text(value) if ok else str(value))
+        out.line(result_text(value, out.is_terminal) if ok else str(value))
     else:
         last = (exc_info or "").strip().splitlines()
-        gone = status is None and not job.connection.exists(job.key)
+        pending = status is not None and status not in TERMINAL  # an old error is not its own
         out.error(
-            f"job {job.id} {'vanished' if gone else _status_text(job)}"
-            + (f": {clip(last[-1], ERROR_LINE_LIMIT)}" if last else "")
+            _not_finished(job, status)
+            + (f": {clip(last[-1], ERROR_LINE_LIMIT)}" if last and not pending else "")
         )
         if out.verbose and exc_info:
             out.line(clip_traceback(exc_info))
     return int(ExitCode.OK if status == JobStatus.FINISHED else ExitCode.FAILED)
+
+
+def _not_finished(job: Job, status: JobStatus | None) -> str:
+    """Why a job has no result: it failed (or was stopped...), is still pending, is gone, or
+    its status cannot be read."""
+    if status is None:
+        if not job.connection.exists(job.key):
+            return f"job {job.id} vanished"
+        raw = job.field("status")
+        if raw is None:
+            return f"job {job.id} has no status"
+        return f"job {job.id} has an undecodable status {clip(raw.decode(errors='replace'), 80)!r}"
+    if status not in TERMINAL:
+        return f"job {job.id} is {status.value} (not finished yet); use --wait"
+    return f"job {job.id} {status.value}"
 
 
 def _safe_field(job: Job, name: str) -> Any:
@@ -113,14 +128,19 @@ def _time(job: Job, name: str) -> Any:
         return None
 
 
+def _argument(value: Any) -> str:
+    """One argument as Python would write it: ``'12,50'`` is one string, not two numbers."""
+    return show(repr(value) if isinstance(value, str) else value, 200)
+
+
 def _call_text(job: Job) -> str:
     func = _text_field(job, "func") or ""
     decoded = _safe_field(job, "data")
     if isinstance(decoded, list | tuple) and len(decoded) == 2:
         args, kwargs = decoded
         if isinstance(args, list | tuple) and isinstance(kwargs, dict):
-            parts = [show(a, 200) for a in args]
-            parts += [f"{show(k, 200)}={show(v, 200)}" for k, v in kwargs.items()]
+            parts = [_argument(a) for a in args]
+            parts += [f"{show(k, 200)}={_argument(v)}" for k, v in kwargs.items()]
             return f"{func}({', '.join(parts)})"
     return f"{func}({show(decoded, 200)})"
 

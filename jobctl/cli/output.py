@@ -55,14 +55,19 @@ class Output:
         self.verbose = verbose
         self.is_terminal = sys.stdout.isatty()
 
+    def dumps(self, value: Any) -> str:
+        """JSON text: UTF-8 when piped; ASCII with ``\\u`` escapes on a terminal, where raw
+        bidi overrides or C1 controls inside strings could reorder or drive the display."""
+        return json.dumps(to_json_value(value), ensure_ascii=self.is_terminal)
+
     def json(self, document: Any) -> None:
         """One JSON document on stdout."""
-        sys.stdout.write(json.dumps(to_json_value(document), ensure_ascii=False) + "\n")
+        sys.stdout.write(self.dumps(document) + "\n")
 
     def json_lines(self, rows: Iterable[dict[str, Any]]) -> None:
         """A listing: one JSON object per line."""
         for row in rows:
-            sys.stdout.write(json.dumps(to_json_value(row), ensure_ascii=False) + "\n")
+            sys.stdout.write(self.dumps(row) + "\n")
 
     def table(
         self, columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None
@@ -77,8 +82,8 @@ class Output:
         from rich.text import Text
 
         table = Table(title=title, header_style="bold", box=None, pad_edge=False)
-        for column in columns:
-            table.add_column(column, overflow="fold")
+        for column in columns:  # ids and names are copied from here: never fold them
+            table.add_column(column, overflow="fold", no_wrap=column in ("id", "name"))
         for row in rows:  # Text, not markup: job data like "[/]" must print as it is
             table.add_row(*(Text(cell(v)) for v in row))
         Console(no_color=not self.color, highlight=False).print(table)

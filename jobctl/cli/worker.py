@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from jobctl.cli import burst as burst_progress
 from jobctl.cli.options import PathOption
 from jobctl.cli.paths import add_import_paths
 from jobctl.cli.state import CliState, get_state
@@ -51,8 +52,9 @@ def worker(
     ctx: typer.Context,
     queues: Annotated[list[str] | None, typer.Argument(
         help="Queues to take jobs from, highest priority first (default: default).")] = None,
-    burst: Annotated[bool, typer.Option("--burst", "-b",
-                                        help="Exit when the queues are empty.")] = False,
+    burst: Annotated[bool, typer.Option(
+        "--burst", "-b", help="Exit when the queues are empty. On a terminal, a single worker "
+        "(no --concurrency) shows a progress bar of the jobs queued at start.")] = False,
     name: Annotated[str | None, typer.Option("--name", "-n", help="Worker name.")] = None,
     with_scheduler: Annotated[bool, typer.Option(
         "--with-scheduler", "-s",
@@ -113,7 +115,12 @@ def worker(
                                 with_scheduler=with_scheduler)
     _banner(state, names, no_fork, concurrency, burst)
     if concurrency == 1:
-        _build_worker(state, settings, None).work(**work)
+        single = _build_worker(state, settings, None)
+        if burst_progress.wanted(state.output, burst, log_format, concurrency):
+            with burst_progress.burst_progress(single, max_jobs, state.output.color):
+                single.work(**work)
+        else:
+            single.work(**work)
         return
     from jobctl.pool import WorkerPool
 
