@@ -55,6 +55,14 @@ def _corrupted(name: str, value: object) -> DeserializationError:
     )
 
 
+def enqueued_at_field(fields: dict[str, bytes]) -> bytes | None:
+    """The stored enqueue time; a job queued when it was created stores only created_at."""
+    value = fields.get("enqueued_at")
+    if value is None and fields.get("status") not in (b"deferred", b"scheduled", None):
+        value = fields.get("created_at")
+    return value
+
+
 class Job:
     """One job. ``Queue.enqueue`` creates it; ``Job.fetch`` loads it; attributes read Redis lazily.
 
@@ -231,7 +239,8 @@ class Job:
 
     @property
     def enqueued_at(self) -> datetime | None:
-        return utc_from_timestamp(_float(self._fields.get("enqueued_at")))
+        """When the job last entered its queue (created_at if it was queued when created)."""
+        return utc_from_timestamp(_float(enqueued_at_field(self._fields)))
 
     @property
     def started_at(self) -> datetime | None:

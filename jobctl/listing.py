@@ -182,7 +182,10 @@ def _summary(job_id: str, values: list[bytes | None]) -> JobSummary:
 
     return JobSummary(
         id=job_id, func_name=func or "", status=status or "", origin=origin or "",
-        created_at=when(created), enqueued_at=when(enqueued), started_at=when(started),
+        created_at=when(created),
+        # A job queued when created stores created_at only (see scripts/enqueue.lua).
+        enqueued_at=when(enqueued or (None if status in ("deferred", "scheduled") else created)),
+        started_at=when(started),
         ended_at=when(ended), worker_name=worker or None, exc_info=exc, description=desc,
         timeout=_int(timeout),
     )

@@ -122,7 +122,8 @@ def take_snapshot(connection: Redis, keys: Keys) -> Snapshot:
     busy = [w for w in workers if w.current_job_id]
     pipe = connection.pipeline(transaction=False)
     for head in heads:
-        pipe.hget(keys.job(decode(head)), "enqueued_at") if head else pipe.echo("")
+        # A job queued when created stores created_at only (see scripts/enqueue.lua).
+        pipe.hmget(keys.job(decode(head)), "enqueued_at", "created_at") if head else pipe.echo("")
     for worker in busy:
         pipe.hmget(keys.job(worker.current_job_id or ""), "func", "started_at", "timeout")
     tail = pipe.execute() if heads or busy else []
@@ -150,11 +151,18 @@ def _queue_stats(name: str, paused: bool, row: list[Any], head_enqueued: Any) ->
     counts = dict(zip(COUNTED_REGISTRIES, (int(c) for c in row[2:-2]), strict=True))
     return QueueStats(
         name=name, paused=paused, queued=int(row[0]),
-        oldest_enqueued_at=_timestamp(head_enqueued),
+        oldest_enqueued_at=_timestamp(_first_set(head_enqueued)),
         finished_per_minute=[_int(v) for v in row[-2]],
         failed_per_minute=[_int(v) for v in row[-1]],
         **counts,
     )
+
+
+def _first_set(values: Any) -> Any:
+    """The first non-empty of HMGET's values (or the value itself for a plain reply)."""
+    if isinstance(values, list):
+        return next((v for v in values if v), None)
+    return values
 
 
 def _int(value: Any) -> int:

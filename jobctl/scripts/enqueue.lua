@@ -50,7 +50,9 @@ elseif ARGV[7] ~= '' then
   redis.call('ZADD', KEYS[6], ARGV[7], ARGV[1])
 else
   status = 'queued'
-  redis.call('HSET', KEYS[1], 'status', status, 'enqueued_at', ARGV[5])
+  -- No enqueued_at: for a job queued at once it equals created_at, which readers fall back
+  -- to; leaving it out keeps about 30 bytes less per job.
+  redis.call('HSET', KEYS[1], 'status', status)
   if ARGV[3] == '1' then
     redis.call('LPUSH', KEYS[2], ARGV[1])
   else
