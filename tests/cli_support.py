@@ -22,6 +22,7 @@ import pytest
 import redis
 
 from jobctl.cli.app import main
+from tests.fixtures_engine import snapshot
 from tests.polling import wait_until  # noqa: F401 - re-exported for the tests
 
 REPO = Path(__file__).resolve().parent.parent
@@ -134,9 +135,11 @@ def exe_fixture(connection: redis.Redis, redis_url: str) -> Runner:
     return run
 
 
-def redis_state(connection: redis.Redis) -> dict[bytes, bytes | None]:
-    """Every key with its serialized value: equal snapshots mean nothing was written."""
-    return {key: connection.dump(key) for key in sorted(connection.keys("*"))}
+def redis_state(connection: redis.Redis) -> dict[bytes, Any]:
+    """Every key with its type and content: equal states mean nothing was written.
+
+    Content, not DUMP bytes: a big hash's DUMP order changes when a read rehashes it."""
+    return snapshot(connection)
 
 
 def job_keys(connection: redis.Redis) -> list[bytes]:

@@ -48,7 +48,7 @@ def test_no_fork_runs_jobs_in_the_worker_process(connection, fleet):
 
 def test_no_fork_worker_keeps_its_lease_through_a_long_job(connection, fleet):
     fleet.start("--no-fork", name="inproc")
-    fleet.start(name="reaper")
+    fleet.start("other", name="reaper")  # reaps every queue, but takes no job from this one
     q = Queue(connection=connection)
     job = q.enqueue(rjobs.run_once_marked, "runs", 3)
     wait_for(lambda: job.get_status() == JobStatus.FINISHED, 10, "the long in-process job")
