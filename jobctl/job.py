@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -21,7 +20,7 @@ from jobctl.serializers import (
     serializer_by_name,
 )
 from jobctl.status import JobStatus
-from jobctl.utils import now, resolve_callable, utc_from_timestamp, validate_job_id
+from jobctl.utils import new_job_id, now, resolve_callable, utc_from_timestamp, validate_job_id
 
 _MISSING = object()
 
@@ -79,7 +78,7 @@ class Job:
         *,
         keys: Keys | None = None,
     ) -> None:
-        self.id = validate_job_id(id) if id is not None else uuid.uuid4().hex
+        self.id = validate_job_id(id) if id is not None else new_job_id()
         self.connection = resolve_connection(connection)
         self.serializer = resolve_serializer(serializer)
         self.keys = keys or resolve_keys(namespace)

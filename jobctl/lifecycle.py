@@ -23,7 +23,7 @@ from jobctl.job import Job
 from jobctl.keys import Keys
 from jobctl.retry import Retry
 from jobctl.status import JobStatus
-from jobctl.utils import decode, now
+from jobctl.utils import decode, now, stamp
 
 if TYPE_CHECKING:
     from jobctl.queue import Queue
@@ -81,7 +81,7 @@ def start(connection: Redis, keys: Keys, queue: str, job_id: str, token: str,
         connection,
         [keys.job(job_id), keys.registry("started", queue),
          keys.worker(worker_name) if worker_name else keys.worker("-")],
-        [job_id, token, worker_name, repr(now())],
+        [job_id, token, worker_name, stamp()],
     )
     if not fields:
         return None

@@ -16,8 +16,9 @@ from jobctl.serializers import Serializer, dumps_arguments, secret_key, sign
 from jobctl.utils import (
     callable_path,
     format_bytes,
-    now,
+    new_job_id,
     parse_duration,
+    stamp,
     validate_callable_path,
     validate_job_id,
 )
@@ -79,7 +80,7 @@ def prepare_job(
 ) -> PreparedJob:
     """Validate and encode a job; raises a ValueError subclass for any bad input."""
     func_name = func_reference(func)
-    job_id = validate_job_id(options.job_id) if options.job_id is not None else _new_id()
+    job_id = validate_job_id(options.job_id) if options.job_id is not None else new_job_id()
     timeout = parse_duration(options.job_timeout, what="job_timeout", allow_infinite=True)
     result_ttl = parse_duration(
         options.result_ttl, what="result_ttl", allow_infinite=True, allow_zero=True
@@ -108,7 +109,7 @@ def prepare_job(
         "func": func_name,
         "data": data,
         "origin": queue_name,
-        "created_at": repr(now()),
+        "created_at": stamp(),
     }
     if serializer.name != "pickle":
         fields["ser"] = serializer.name
@@ -161,9 +162,3 @@ def _dumps_meta(serializer: Serializer, meta: dict[str, Any] | None) -> bytes | 
         raise SerializationError(
             f"cannot serialize meta with {serializer.name}: {type(exc).__name__}: {exc}"
         ) from exc
-
-
-def _new_id() -> str:
-    import uuid
-
-    return uuid.uuid4().hex

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import time
 from collections.abc import Callable
@@ -29,6 +30,11 @@ DURATION_FORMS = "seconds as a number (30), or with a unit: 30s, 5m, 2h, 1d"
 def now() -> float:
     """Seconds since the epoch; one place to read the clock."""
     return time.time()
+
+
+def stamp() -> str:
+    """Now as stored in job hashes: epoch seconds to the millisecond (shorter than repr)."""
+    return f"{time.time():.3f}"
 
 
 def utc_from_timestamp(value: float | None) -> datetime | None:
@@ -217,3 +223,17 @@ def format_bytes(size: int) -> str:
 def decode(value: Any) -> str:
     """Text of a Redis reply item (bytes with decode_responses off, str with it on)."""
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+_ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def new_job_id() -> str:
+    """22 characters carrying 128 random bits (base 62): a third shorter than a uuid's hex,
+    which Redis stores several times per job; no '-', so an id never looks like an option."""
+    number = int.from_bytes(os.urandom(16), "big")
+    digits = []
+    for _ in range(22):
+        number, digit = divmod(number, 62)
+        digits.append(_ID_ALPHABET[digit])
+    return "".join(digits)

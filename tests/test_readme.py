@@ -99,7 +99,7 @@ def test_the_tour_runs_as_written(redis_url: str, connection: redis.Redis,
     out = proc.stdout
     # what the comments promise
     assert re.search(r"^ValueError: could not convert string to float: '12,50'$", out, re.M)
-    assert re.search(r"would requeue 1 failed job in 'shop'\n[0-9a-f]{32}\n", out)
+    assert re.search(r"would requeue 1 failed job in 'shop'\n[0-9A-Za-z]{22}\n", out)
     assert "requeued 1 job" in proc.stderr
     assert "\n12.5\n" in out
     rows = {line.split("\t")[0]: line.split("\t") for line in out.splitlines()[-2:]}
