@@ -28,8 +28,6 @@ HARD_KILL_GRACE = 10.0
 MAINTENANCE_INTERVAL = 15.0
 """Seconds between a worker's registry clean-ups and searches for abandoned jobs: with the lease,
 a dead worker's job is settled within about 45 s (the CLI's default too)."""
-WORKER_RECORD_TTL = WORKER_LEASE
-"""The worker record expires when heartbeats stop for this long."""
 WARM_SHUTDOWN_TIMEOUT = 300.0
 """Seconds a warm shutdown waits for the running job before it turns cold."""
 ABANDONED_REQUEUE_CAP = 3

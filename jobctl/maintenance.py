@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from redis import Redis
 
-from jobctl import scripting
+from jobctl import defaults, scripting
 from jobctl.exceptions import AbandonedJobError
 from jobctl.execution import Outcome
 from jobctl.job import Job
@@ -31,7 +31,7 @@ class AbandonPolicy:
     """What to do with a job whose worker died: ``fail`` (RQ's way) or ``requeue`` it, capped."""
 
     action: str = "fail"
-    requeue_cap: int = 3
+    requeue_cap: int = defaults.ABANDONED_REQUEUE_CAP
 
 
 def clean_registries(connection: Redis, keys: Keys, queue_names: list[str]) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from jobctl import defaults
 from jobctl.cli import burst as burst_progress
 from jobctl.cli.options import PathOption
 from jobctl.cli.paths import add_import_paths
@@ -75,15 +76,19 @@ def worker(
     ] = "fail",
     shutdown_timeout: Annotated[float, typer.Option(
         "--shutdown-timeout", min=0,
-        help="Seconds a warm shutdown waits for the running job before killing it.")] = 300.0,
+        help="Seconds a warm shutdown waits for the running job before killing it."),
+    ] = defaults.WARM_SHUTDOWN_TIMEOUT,
     heartbeat_interval: Annotated[float, typer.Option(
-        "--heartbeat-interval", min=0.1, help="Seconds between heartbeats.")] = 10.0,
+        "--heartbeat-interval", min=0.1, help="Seconds between heartbeats."),
+    ] = defaults.WORKER_HEARTBEAT_INTERVAL,
     lease: Annotated[float, typer.Option(
         "--lease", min=0.5,
-        help="Seconds without a heartbeat after which a worker counts as dead.")] = 30.0,
+        help="Seconds without a heartbeat after which a worker counts as dead."),
+    ] = defaults.WORKER_LEASE,
     maintenance_interval: Annotated[float, typer.Option(
         "--maintenance-interval", min=0.1,
-        help="Seconds between clean-ups and searches for abandoned jobs.")] = 15.0,
+        help="Seconds between clean-ups and searches for abandoned jobs."),
+    ] = defaults.MAINTENANCE_INTERVAL,
     allow: Annotated[list[str] | None, typer.Option(
         "--allow", help="Run only callables under this module prefix (repeatable).")] = None,
     path: PathOption = None,
