@@ -263,13 +263,27 @@ def ensure_embedded_server(timeout: float = LOCK_TIMEOUT) -> str:
     if _answers(paths):
         return paths.url
     with _locked(paths, timeout):
-        if not _answers(paths):
-            pid = _server_pid(paths)
-            if pid is not None:  # starting up or loading its AOF: give it time
-                _wait_ready(paths, pid, timeout)
-            else:
-                _start_daemon(paths)
+        if not _answers(paths) and not _came_up(paths, timeout):
+            _start_daemon(paths)
     return paths.url
+
+
+def _came_up(paths: _Paths, timeout: float) -> bool:
+    """Wait for a server that is starting up or loading its AOF; False when there is none.
+
+    A server killed a moment ago can still look alive (not yet a zombie) and then die while
+    we wait: that is no server, and a new one is started instead of reporting a failure.
+    """
+    pid = _server_pid(paths)
+    if pid is None:
+        return False
+    try:
+        _wait_ready(paths, pid, timeout)
+    except EmbeddedServerError:
+        if _server_pid(paths) is not None:
+            raise
+        return False
+    return True
 
 
 def embedded_status() -> EmbeddedStatus:
