@@ -23,7 +23,7 @@ from jobctl.registry import (
     StartedJobRegistry,
 )
 from jobctl.serializers import Serializer, resolve_serializer
-from jobctl.utils import decode, now, parse_duration, stamp, validate_queue_name
+from jobctl.utils import decode, now, parse_duration, validate_queue_name
 
 _EMPTY_BATCH = 500
 
@@ -291,7 +291,7 @@ class Queue:
             self.name,
             "1" if prepared.at_front else "0",
             "" if prepared.ttl is None else str(prepared.ttl),
-            stamp(),
+            repr(now()),  # also orders the deferred registry: full precision
             "1" if deps.allow_failure else "0",
             "" if due is None else repr(due),
             str(len(prepared.fields)),
