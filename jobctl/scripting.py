@@ -11,7 +11,7 @@ from importlib import resources
 from typing import Any
 
 from redis import Redis
-from redis.exceptions import NoScriptError
+from redis.exceptions import AuthenticationError, ConnectionError, NoScriptError, TimeoutError
 
 _PRELUDES = {
     "claim": ("_claim",),
@@ -37,7 +37,7 @@ class LuaScript:
 
     def __call__(self, client: Redis, keys: list[str], args: list[Any]) -> Any:
         try:
-            return client.evalsha(self.sha, len(keys), *keys, *args)
+            return _call(client, [b"EVALSHA", self.sha, len(keys), *keys, *args])
         except NoScriptError:
             return client.eval(self.source, len(keys), *keys, *args)
 
@@ -58,6 +58,50 @@ class LuaScript:
 
     def __repr__(self) -> str:
         return f"<LuaScript {self.name}>"
+
+
+def _encode(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(value).encode()
+    raise TypeError(f"cannot send {type(value).__name__} to Redis")
+
+
+def _pack(parts: list[Any]) -> bytes:
+    """One RESP command; the scripts' arguments are all bytes, text or numbers."""
+    encoded = [_encode(part) for part in parts]
+    return b"".join([b"*%d\r\n" % len(encoded),
+                     *(b"$%d\r\n%b\r\n" % (len(item), item) for item in encoded)])
+
+
+def _call(client: Redis, parts: list[Any]) -> Any:
+    """Send one command on a pooled connection and read its reply.
+
+    The hot path of every job runs through here: redis-py's generic command machinery
+    (argument encoding, retries, observability hooks) cost more client CPU than the
+    round trip itself. Like the clients jobctl builds, a dropped connection (a stale socket
+    after a Redis restart) is retried once on a fresh one; other errors propagate.
+    """
+    packed = _pack(parts)
+    pool = client.connection_pool
+    for attempt in (1, 2):
+        connection = pool.get_connection()
+        try:
+            connection.send_packed_command([packed])
+            return connection.read_response()
+        except (ConnectionError, TimeoutError) as exc:
+            connection.disconnect()
+            if attempt == 2 or isinstance(exc, TimeoutError | AuthenticationError):
+                raise
+        except BaseException:
+            connection.disconnect()  # the reply may still be on the wire
+            raise
+        finally:
+            pool.release(connection)
+    raise AssertionError("unreachable")
 
 
 ENQUEUE = LuaScript("enqueue")
