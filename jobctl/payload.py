@@ -58,6 +58,8 @@ class PreparedJob:
     dependencies: DependencySpec
     at_front: bool
     ttl: int | None
+    generated_id: bool = False
+    """True when the id was made here (random): an existing job with it is our own resend."""
 
 
 def func_reference(func: Callable[..., Any] | str) -> str:
@@ -141,7 +143,8 @@ def prepare_job(
     if key is not None:
         fields["sig"] = sign(key, signed_parts(fields))
     effective_ttl = ttl if ttl not in (None, -1) else None
-    return PreparedJob(job_id, fields, dependencies, options.at_front, effective_ttl)
+    return PreparedJob(job_id, fields, dependencies, options.at_front, effective_ttl,
+                       generated_id=options.job_id is None)
 
 
 def signed_parts(fields: dict[str, Any]) -> list[bytes]:

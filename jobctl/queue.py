@@ -297,6 +297,7 @@ class Queue:
             str(len(prepared.fields)),
             *flat,
             *deps.job_ids,
+            "1" if prepared.generated_id else "0",
         ]
         return keys, argv
 

@@ -8,9 +8,16 @@
 -- ARGV[7] due time (epoch seconds) or "" to queue now
 -- ARGV[8] number of field pairs N, ARGV[9 .. 8+2N] field, value, ...
 -- ARGV[9+2N+i] dependency i's id
+-- ARGV[last] "1" when jobctl generated the id (128 random bits), "0" when the caller chose it
 -- Returns {"ok", status} | {"exists", status} | {"missing", dependency id}
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  return {'exists', redis.call('HGET', KEYS[1], 'status') or ''}
+  local status = redis.call('HGET', KEYS[1], 'status') or ''
+  if ARGV[#ARGV] == '1' then
+    -- A generated id cannot collide: this is our own request, resent after its reply was
+    -- lost (redis-py resends once on a dropped connection). Report what the first did.
+    return {'ok', status}
+  end
+  return {'exists', status}
 end
 local npairs = tonumber(ARGV[8])
 local ndeps = (#KEYS - 6) / 2
