@@ -17,10 +17,10 @@ install: $(BIN)/python  ## install jobctl and its dev tools into .venv
 demo: install  ## enqueue a few jobs, drain them with a burst worker, print their results
 	@cd examples && set -e; \
 	a=$$(../$(JOBCTL) enqueue tasks.add --arg :2 --arg :3 --quiet); \
-	b=$$(../$(JOBCTL) enqueue tasks.count_words --arg "jobs go into named queues" --quiet); \
-	c=$$(../$(JOBCTL) enqueue tasks.flaky --arg :3 --quiet); \
-	../$(JOBCTL) worker --burst --log-level warning; \
-	for id in $$a $$b $$c; do printf "job %s -> " $$id; ../$(JOBCTL) job result $$id || true; done
+	b=$$(../$(JOBCTL) -q enqueue tasks.count_words --arg "jobs go into named queues" --quiet); \
+	c=$$(../$(JOBCTL) -q enqueue tasks.flaky --arg :3 --quiet); \
+	../$(JOBCTL) -q worker --burst --log-level warning; \
+	for id in $$a $$b $$c; do printf "job %s -> " $$id; ../$(JOBCTL) -q job result $$id || true; done
 
 test: install  ## run the test suite against throw-away redis-servers
 	$(BIN)/python -m pytest -q

@@ -31,7 +31,8 @@ class CliState:
 
             resolved = resolve_url(self.url)
             self._url_used = resolved.url
-            self._connection = connect(resolved, purpose=purpose)  # type: ignore[arg-type]
+            self._connection = connect(resolved, purpose=purpose,  # type: ignore[arg-type]
+                                       announce=self.output.info)
         return self._connection
 
     @property
