@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from jobctl.display import escape
@@ -97,9 +98,14 @@ class JobctlApp(App[None]):
         view = self._view()
         if view is None or not view.is_mounted:
             return
-        view.show_status(self.status)
-        if result is not None:
-            view.show_result(result)
+        try:
+            view.show_status(self.status)
+            if result is not None:
+                view.show_result(result)
+        except NoMatches:
+            # A screen just pushed can be current before its widgets are mounted; it shows
+            # the last data itself when it is (on_screen_resume), so nothing is lost.
+            return
 
     # -- actions -----------------------------------------------------------------------------
 

@@ -3,10 +3,12 @@ handling of action bindings, and the hooks the poller uses (what to fetch, what 
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -42,9 +44,10 @@ class ViewScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         """Shown (first push, or back from a view above): last data at once, fresh data soon."""
-        self.show_status(self.dashboard.status)
-        if self.dashboard.last_result is not None:
-            self.show_result(self.dashboard.last_result)
+        with contextlib.suppress(NoMatches):  # not composed yet: the next poll shows it
+            self.show_status(self.dashboard.status)
+            if self.dashboard.last_result is not None:
+                self.show_result(self.dashboard.last_result)
         self.call_after_refresh(self.dashboard.poll_now)  # after layout: the page size is known
 
     # -- poller hooks ------------------------------------------------------------------------
