@@ -134,11 +134,6 @@ def _report(exc: BaseException, state: CliState | None, verbose: bool) -> int:
     return int(exit_code_for(exc))
 
 
-STDOUT_CLOSED = 141
-"""Exit status when the reader of stdout went away (``jobctl jobs | head``): 128 + SIGPIPE, what
-a shell reports for any tool stopped that way. Not an error of jobctl or of Redis."""
-
-
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app and turn every failure into an exit code."""
     try:
@@ -147,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         # Later writes (and the final flush) must not fail again: send them nowhere.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = STDOUT_CLOSED
+        code = int(ExitCode.OUTPUT_CLOSED)  # the reader went away (jobctl jobs | head)
     sys.exit(code)
 
 

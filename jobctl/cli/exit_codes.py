@@ -21,12 +21,15 @@ class ExitCode(IntEnum):
     CONFLICT = 6
     CHECK_FAILED = 7
     INTERRUPTED = 130
+    OUTPUT_CLOSED = 141
+    """128 + SIGPIPE, what a shell reports for any tool whose reader went away."""
 
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 the job or operation failed; 2 usage or validation error; "
     "3 Redis unavailable; 4 authentication or permission refused; 5 not found; "
-    "6 conflict (job id exists); 7 a check threshold is violated; 130 interrupted."
+    "6 conflict (job id exists); 7 a check threshold is violated; 130 interrupted; "
+    "141 output closed (e.g. piped into head)."
 )
 
 _BY_TYPE: list[tuple[type[BaseException], ExitCode]] = [
