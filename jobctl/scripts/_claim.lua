@@ -35,7 +35,13 @@ local function claim_next(nqueues)
   return nil
 end
 
--- {queue, id} of the claimed job, or {"", ""} when nothing was claimed.
-local function claim_reply(nqueues)
-  return claim_next(nqueues) or {'', ''}
+-- The reply of a settling script: {verdict, claimed queue, claimed id, extra...}, claiming the
+-- next job first ({"", ""} when nothing was claimed or nqueues is 0).
+local function settled_reply(verdict, nqueues, extra)
+  local claimed = claim_next(nqueues) or {'', ''}
+  local reply = {verdict, claimed[1], claimed[2]}
+  for _, value in ipairs(extra) do
+    reply[#reply + 1] = value
+  end
+  return reply
 end

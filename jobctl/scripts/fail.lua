@@ -42,8 +42,7 @@ if retry then
     redis.call('HSET', job, 'status', status)
     redis.call('ZADD', KEYS[7], tonumber(now) + tonumber(ARGV[7]), job_id)
   end
-  local claimed = claim_reply(nclaim)
-  return {'retried', claimed[1], claimed[2], status}
+  return settled_reply('retried', nclaim, {status})
 end
 redis.call('HSET', job, 'status', ARGV[5], 'ended_at', now, 'exc_info', ARGV[6])
 local released = {}
@@ -62,9 +61,4 @@ else
   end
   redis.call('ZADD', failed, expiry_score(now, ttl), job_id)
 end
-local claimed = claim_reply(nclaim)
-local reply = {'failed', claimed[1], claimed[2]}
-for _, id in ipairs(released) do
-  reply[#reply + 1] = id
-end
-return reply
+return settled_reply('failed', nclaim, released)

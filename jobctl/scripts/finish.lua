@@ -37,9 +37,4 @@ else
   expire_or_persist(job, ttl)
   redis.call('ZADD', finished, expiry_score(now, ttl), job_id)
 end
-local claimed = claim_reply(nclaim)
-local reply = {'ok', claimed[1], claimed[2]}
-for _, id in ipairs(released) do
-  reply[#reply + 1] = id
-end
-return reply
+return settled_reply('ok', nclaim, released)
