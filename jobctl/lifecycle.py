@@ -1,9 +1,11 @@
 """The Redis side of one run of a job: claim it, start it under a token, settle it with that
 token (claiming the next job in the same round trip).
 
-A busy worker thus pays two round trips per job: ``start`` and ``settle``-and-claim-next. Every
-step is one script that checks its preconditions, so a step resent after a lost reply, or sent
-by a worker presumed dead, changes nothing it should not.
+A busy worker thus pays one round trip per job: settling a job claims the next and, when that
+is one of the ids the worker saw at the head of the queue (its candidates), starts it too;
+otherwise ``start`` costs a second. Every step is one script that checks its preconditions, so
+a step resent after a lost reply, or sent by a worker presumed dead, changes nothing it should
+not.
 """
 
 from __future__ import annotations
@@ -33,34 +35,85 @@ _SETTLE_ATTEMPTS = 20
 
 @dataclass(frozen=True)
 class ClaimGroup:
-    """The claim's KEYS and ARGV (see scripts/_claim.lua): queues in order, and the lease."""
+    """The claim's KEYS and ARGV (see scripts/_claim.lua): the queues in order, the lease, and
+    what starting the claimed job needs when it is one of the ``candidates``.
+
+    ``token`` is the execution token the claimed job starts under if it is started in the same
+    round trip.
+    """
 
     keys: list[str]
     args: list[str]
+    token: str = ""
 
     @classmethod
-    def build(cls, keys: Keys, queue_names: list[str], lease_expiry: float) -> ClaimGroup:
-        claim_keys = [keys.paused, keys.suspended]
+    def build(cls, keys: Keys, queue_names: list[str], lease_expiry: float,
+              worker_name: str = "", candidates: tuple[str, ...] = ()) -> ClaimGroup:
+        token = new_token()
+        claim_keys = [keys.paused, keys.suspended, keys.worker(worker_name or "-")]
         for name in queue_names:
             claim_keys += [keys.queue(name), keys.registry("started", name), keys.wake(name)]
-        return cls(claim_keys, [repr(lease_expiry), *queue_names])
+        claim_keys += [keys.job(job_id) for job_id in candidates]
+        args = [repr(lease_expiry), *queue_names, token, worker_name, stamp(), *candidates,
+                str(len(candidates))]
+        return cls(claim_keys, args, token)
 
     @property
     def nqueues(self) -> int:
-        return len(self.args) - 1
+        return (len(self.keys) - 3 - int(self.args[-1])) // 3 if self.args else 0
 
 
 NO_CLAIM = ClaimGroup([], [])
 
 
 @dataclass
+class Claimed:
+    """A job id taken from a queue into the started registry (see scripts/_claim.lua).
+
+    ``fields`` is set when the job was also started, under ``token``, in the same round trip;
+    ``dropped`` when it may not run (canceled, deleted or expired while queued).
+    ``candidates`` are the ids then at the head of its queue, for the next claim.
+    """
+
+    queue: str
+    job_id: str
+    token: str = ""
+    fields: dict[bytes, bytes] | None = None
+    dropped: bool = False
+    candidates: tuple[str, ...] = ()
+
+    @classmethod
+    def from_reply(cls, reply: bytes | None, token: str) -> Claimed | None:
+        """Read claim_reply's packed string (see scripts/_claim.lua)."""
+        if not reply:
+            return None
+        parts = unpack(reply)
+        queue, job_id, state, ncandidates = (decode(part) for part in parts[:4])
+        nfirst = 4 + int(ncandidates)
+        flat = parts[nfirst:]
+        fields = dict(zip(flat[::2], flat[1::2], strict=True)) if state == "started" else None
+        return cls(queue, job_id, token, fields, state == "dropped",
+                   tuple(decode(c) for c in parts[4:nfirst]))
+
+
+def unpack(packed: bytes) -> list[bytes]:
+    """The strings pack() joined in Lua: their lengths, a newline, then the strings."""
+    header, _, body = packed.partition(b"\n")
+    parts, position = [], 0
+    for length in map(int, header.split()):
+        parts.append(body[position:position + length])
+        position += length
+    return parts
+
+
+@dataclass
 class Settled:
-    """What settling did: ``verdict`` is ok, failed, retried, fenced or gone."""
+    """What settling did: ``verdict`` is ok, failed, retried, fenced, gone or resent."""
 
     verdict: str
     released: list[str] = field(default_factory=list)
-    claimed: tuple[str, str] | None = None
-    """(queue, job id) claimed in the same round trip, if any."""
+    claimed: Claimed | None = None
+    """The job claimed in the same round trip, if any."""
 
 
 def new_token() -> str:
@@ -68,10 +121,9 @@ def new_token() -> str:
     return os.urandom(8).hex()
 
 
-def claim(connection: Redis, group: ClaimGroup) -> tuple[str, str] | None:
+def claim(connection: Redis, group: ClaimGroup) -> Claimed | None:
     """Atomically take the next job id (queue order is priority order)."""
-    reply = scripting.CLAIM(connection, group.keys, group.args)
-    return (decode(reply[0]), decode(reply[1])) if reply else None
+    return Claimed.from_reply(scripting.CLAIM(connection, group.keys, group.args), group.token)
 
 
 def start(connection: Redis, keys: Keys, queue: str, job_id: str, token: str,
@@ -79,8 +131,7 @@ def start(connection: Redis, keys: Keys, queue: str, job_id: str, token: str,
     """Mark a claimed job started under ``token``; None when it may not run (see start.lua)."""
     fields = scripting.START(
         connection,
-        [keys.job(job_id), keys.registry("started", queue),
-         keys.worker(worker_name) if worker_name else keys.worker("-")],
+        [keys.job(job_id), keys.registry("started", queue), keys.worker(worker_name or "-")],
         [job_id, token, worker_name, stamp()],
     )
     if not fields:
@@ -105,10 +156,12 @@ def settle(connection: Redis, keys: Keys, job: Job, outcome: Outcome, token: str
         if verdict == "dependents":
             group_keys, group_args = dependent_groups(connection, keys, job.id)
             continue
+        if verdict == "resent":  # an earlier attempt settled the job; its reply was lost
+            return Settled(verdict, [], Claimed.from_reply(reply[1], claim_next.token))
         if verdict not in ("ok", "failed", "retried"):
             return Settled(verdict)
-        claimed = (decode(reply[1]), decode(reply[2])) if reply[2] else None
-        released = [] if verdict == "retried" else [decode(r) for r in reply[3:]]
+        claimed = Claimed.from_reply(reply[1], claim_next.token)
+        released = [] if verdict == "retried" else [decode(r) for r in reply[2:]]
         return Settled(verdict, released, claimed)
     raise RuntimeError(f"could not settle job {job.id}: its dependents keep changing")
 
@@ -117,7 +170,7 @@ def _settle_once(connection: Redis, keys: Keys, job: Job, outcome: Outcome, toke
                  group_keys: list[str], group_args: list[str], claim_next: ClaimGroup) -> Any:
     queue = job.origin
     ndependents = str(len(group_args) // 2)
-    nclaim = str(claim_next.nqueues if claim_next.args else 0)
+    nclaim = str(claim_next.nqueues)
     if outcome.status == JobStatus.FINISHED:
         return scripting.FINISH(
             connection,

@@ -15,6 +15,7 @@ from redis.exceptions import AuthenticationError, ConnectionError, NoScriptError
 
 _PRELUDES = {
     "claim": ("_claim",),
+    "start": ("_claim",),
     "finish": ("_dependents", "_claim"),
     "fail": ("_dependents", "_claim"),
 }

@@ -27,7 +27,7 @@ from jobctl.execution import Outcome, perform, run_stopped_callback
 from jobctl.horse import TICK, HorseWatch, reap_pending, run_in_child
 from jobctl.job import Job
 from jobctl.keys import Keys
-from jobctl.lifecycle import NO_CLAIM, ClaimGroup, new_token, settle, start
+from jobctl.lifecycle import NO_CLAIM, Claimed, ClaimGroup, new_token, settle, start
 from jobctl.outage import Outage, is_transient
 from jobctl.queue import Queue
 from jobctl.scheduler import Scheduler
@@ -98,6 +98,11 @@ class Worker:
         self._next_maintenance = 0.0
         self._next_schedule = 0.0
         self._current: tuple[Job, str] | None = None
+        self._candidates: tuple[str, ...] = ()
+        self._held: Claimed | None = None
+        """The job claimed in passing and not yet running (heartbeats report and lease it)."""
+        """Ids at the head of the queue at the last claim: if the next claim takes one of them,
+        it is started in the same round trip (see scripts/_claim.lua)."""
         self._identity: dict[str, Any] = {}
 
     @classmethod
@@ -128,7 +133,7 @@ class Worker:
         self.shutdown.install()
         processed = 0
         idle_since = time.monotonic()
-        claimed: tuple[str, str] | None = None
+        claimed: Claimed | None = None
         try:
             self.resilient(self.register)
             while not self.shutdown.requested:
@@ -141,14 +146,14 @@ class Worker:
                     self.resilient(self.wait_for_work)
                     continue
                 last = max_jobs is not None and processed + 1 >= max_jobs
-                claimed = self.process(*claimed, claim_next=not last)
+                claimed = self.process(claimed, claim_next=not last)
                 processed += 1
                 idle_since = time.monotonic()
                 if last:
                     break
         finally:
             if claimed is not None:
-                self._unclaim(*claimed)
+                self._unclaim(claimed)
             reap_pending()
             self.shutdown.restore()
             self.unregister()
@@ -173,23 +178,31 @@ class Worker:
     def claim_group(self) -> ClaimGroup:
         """The queues to claim from, in the dequeue strategy's order, with a fresh lease."""
         names = self.dequeue_strategy.order(self.queue_names)
-        return ClaimGroup.build(self.keys, names, now() + self.lease)
+        return ClaimGroup.build(self.keys, names, now() + self.lease, self.name,
+                                self._candidates)
 
-    def claim(self) -> tuple[str, str] | None:
+    def claim(self) -> Claimed | None:
         """Atomically take the next job id (queue order is priority order)."""
-        claimed = lifecycle.claim(self.connection, self.claim_group())
+        group = self.claim_group()
+        return self._claimed(lifecycle.claim(self.connection, group))
+
+    def _claimed(self, claimed: Claimed | None) -> Claimed | None:
         if claimed is not None:
-            self.dequeue_strategy.claimed(self.queue_names, claimed[0])
+            self.dequeue_strategy.claimed(self.queue_names, claimed.queue)
+            self._candidates = claimed.candidates
+        self._held = claimed
         return claimed
 
-    def _unclaim(self, queue: str, job_id: str) -> None:
-        """Give back a job claimed in passing but not started (the worker is stopping)."""
+    def _unclaim(self, claimed: Claimed) -> None:
+        """Give back a job claimed in passing (the worker is stopping), even if it was started
+        in the same round trip: it has not run."""
+        queue, job_id = claimed.queue, claimed.job_id
         try:
             scripting.UNCLAIM(
                 self.connection,
                 [self.keys.job(job_id), self.keys.registry("started", queue),
                  self.keys.queue(queue), self.keys.wake(queue)],
-                [job_id],
+                [job_id, claimed.token if claimed.fields is not None else ""],
             )
         except Exception as exc:  # the reaper requeues it once the lease runs out
             logger.warning("could not give back job %s: %s", job_id, exc)
@@ -217,18 +230,19 @@ class Worker:
         if reply and decode(reply[0]) == wake_keys[0]:
             self.handle_command(decode(reply[1]))
 
-    def process(self, queue: str, job_id: str, claim_next: bool = True
-                ) -> tuple[str, str] | None:
-        """Start, run and settle one claimed job; returns the next job claimed while settling.
+    def process(self, claimed: Claimed, claim_next: bool = True) -> Claimed | None:
+        """Start (unless the claim did), run and settle one claimed job; returns the next job
+        claimed while settling.
 
-        Settling and claiming the next job share one round trip, so a busy worker pays two per
-        job (start, then settle-and-claim).
+        Settling and claiming (and usually starting) the next job share one round trip, so a
+        busy worker pays one per job.
         """
-        token = new_token()
-        job = self.resilient(lambda: start(self.connection, self.keys, queue, job_id, token,
-                                           self.name, self.serializer))
+        queue = claimed.queue
+        job = self._started(claimed)
+        self._held = None
         if job is None:
             return None
+        token = claimed.token
         # Name only: decoding the arguments here would unpickle before the signature check.
         logger.info("%s: %s (%s)", queue, job.func_name, job.id)
         self._current = (job, token)
@@ -244,9 +258,20 @@ class Worker:
                                                     token, group or NO_CLAIM))
         finally:
             self._current = None
-        if settled.claimed is not None:
-            self.dequeue_strategy.claimed(self.queue_names, settled.claimed[0])
-        return settled.claimed
+        return self._claimed(settled.claimed)
+
+    def _started(self, claimed: Claimed) -> Job | None:
+        """The claimed job, started under ``claimed.token`` (by the claim or now), or None
+        when it may not run."""
+        if claimed.dropped:
+            return None
+        if claimed.fields is not None:
+            return Job.from_fields(claimed.job_id, claimed.fields, self.connection, self.keys,
+                                   self.serializer)
+        claimed.token = new_token()
+        return self.resilient(lambda: start(self.connection, self.keys, claimed.queue,
+                                            claimed.job_id, claimed.token, self.name,
+                                            self.serializer))
 
     def _count(self, queue: str, job: Job, outcome: Outcome, seconds: float) -> None:
         """Local counters, written to Redis with the next heartbeat (not once per job)."""
@@ -338,11 +363,13 @@ class Worker:
         self._next_heartbeat = time.monotonic() + self.heartbeat_interval
         pipe = self.connection.pipeline(transaction=False)
         key = self.keys.worker(self.name)
-        suspended = self.connection.exists(self.keys.suspended) if self._current is None else 0
-        state = "busy" if self._current else ("suspended" if suspended else "idle")
+        # A job the last settle claimed and started counts as running from then on.
+        held = self._held if self._held is not None and self._held.fields is not None else None
+        current = self._current[0].id if self._current else (held.job_id if held else "")
+        suspended = self.connection.exists(self.keys.suspended) if not current else 0
+        state = "busy" if current else ("suspended" if suspended else "idle")
         # The full record every time: after Redis lost its data (a restart without persistence)
         # or the record expired during an outage, the worker shows up again as itself.
-        current = self._current[0].id if self._current else ""
         pipe.hset(key, mapping={
             **self._identity, "last_heartbeat": repr(now()), "state": state,
             "current_job": current, "successful": self.successful_job_count,
@@ -351,9 +378,10 @@ class Worker:
         self._flush_throughput(pipe)
         pipe.expire(key, int(self.lease) + 1)
         pipe.sadd(self.keys.workers, self.name)
-        if self._current is not None:
-            job = self._current[0]
-            pipe.zadd(self.keys.registry("started", job.origin), {job.id: now() + self.lease},
+        leased = (self._current[0].origin, current) if self._current else (
+            (held.queue, current) if held else None)
+        if leased is not None:
+            pipe.zadd(self.keys.registry("started", leased[0]), {leased[1]: now() + self.lease},
                       xx=True)
         pipe.execute()
 

@@ -182,7 +182,7 @@ def _presumed_dead(connection, q: Queue) -> tuple[str, str]:
     job = q.enqueue(rjobs.run_once_marked, "runs")
     stale = Worker([q], connection=connection, name="stale", lease=0.3)
     claimed = stale.claim()
-    assert claimed == ("default", job.id)
+    assert claimed is not None and (claimed.queue, claimed.job_id) == ("default", job.id)
     token = "stale-token"
     assert start(connection, KEYS, "default", job.id, token, "stale") is not None
     wait_for(lambda: reap_abandoned(connection, KEYS, ["default"], AbandonPolicy("requeue")),
@@ -218,12 +218,14 @@ def test_a_stale_token_cannot_disturb_a_new_claim_before_it_starts(connection, s
     q = Queue(connection=connection)
     job_id, stale_token = _presumed_dead(connection, q)
     fresh = Worker([q], connection=connection, name="fresh", heartbeat_interval=0.2)
-    assert fresh.claim() == ("default", job_id)
+    claimed = fresh.claim()
+    assert claimed is not None and (claimed.queue, claimed.job_id) == ("default", job_id)
+    assert claimed.fields is None  # a fresh worker has no candidates: claimed, not started
     job = q.fetch_job(job_id)
     assert job is not None
     settle(connection, KEYS, job, Outcome(status, result=b"stale", exc_info="stale"), stale_token)
     assert job_id in q.started_job_registry
     assert job.get_status() == JobStatus.QUEUED
-    fresh.process("default", job_id)
+    fresh.process(claimed)
     assert job.get_status() == JobStatus.FINISHED
     assert connection.lrange("runs", 0, -1) == [job_id.encode()]

@@ -1,5 +1,6 @@
 """The round-trip budget (architecture.md): enqueue = 1 round trip; claim + start + finish
-at most 3 per job. Measured by the server, not a mock: INFO commandstats counts the script
+at most 3 per job, and (issue #6) a busy worker about one: settling a job claims and starts the
+next. Measured by the server, not a mock: INFO commandstats counts the script
 calls, and MONITOR lists the commands clients sent (commandstats also counts the commands a
 script runs inside Redis, which cost no round trip).
 
@@ -19,6 +20,8 @@ from tests import jobs
 
 ENQUEUE_BUDGET = 1
 PER_JOB_BUDGET = 3
+BUSY_SCRIPTS_PER_JOB = 1.2
+"""A burst of JOBS: one claim and one start for the first job, then one settle per job."""
 JOBS = 20
 _MARKER = "jobctl-round-trips-end-of-measure"
 
@@ -81,6 +84,6 @@ def test_claim_start_finish_fit_in_three_round_trips_per_job(connection, redis_u
     print(f"per job: {scripts_per_job:g} script calls (EVALSHA), "
           f"{sent_per_job:g} commands sent; inside Redis: "
           f"{(sum(busy_stats.values()) - sum(idle_stats.values())) / JOBS:g} commands")
-    assert scripts_per_job <= PER_JOB_BUDGET
+    assert scripts_per_job <= min(PER_JOB_BUDGET, BUSY_SCRIPTS_PER_JOB)
     assert sent_per_job <= PER_JOB_BUDGET
     assert busy_stats["eval"] == 0  # every script ran by SHA

@@ -1,17 +1,112 @@
--- Shared prelude: claiming the next job. Used by claim.lua on its own and by finish.lua and
+-- Shared prelude: claiming the next job, and starting it in the same step when the worker
+-- already holds its key. Used by claim.lua and start.lua on their own and by finish.lua and
 -- fail.lua, which settle one job and claim the next in the same round trip.
--- The claim group is the LAST part of KEYS and ARGV (its size is known from nqueues):
---   KEYS: paused set, suspended flag, then per queue: its list, its started zset, its wake list
---   ARGV: lease expiry (score), then each queue's name, in priority order
+-- The claim group is the LAST part of KEYS and ARGV (its size is known from nqueues and its
+-- last ARGV, the number of candidates c):
+--   KEYS: paused set, suspended flag, the worker's hash, then per queue: its list, its started
+--         zset, its wake list; then c candidate job hashes
+--   ARGV: lease expiry (score), each queue's name in priority order, the execution token for
+--         the claimed job, the worker's name, now, the c candidate job ids, then c
 -- A job id moves from its queue into the started registry in one step, so at every instant it
--- is either queued or leased.
+-- is either queued or leased. Candidates are the ids that stood at the head of the queue when
+-- the worker last claimed (a peek, not a claim: other workers may take them). When the id
+-- popped is one of them, its hash is a declared key, so the job is started here too and a
+-- busy worker pays one round trip per job; otherwise the worker starts it with start.lua.
+local CANDIDATES_PEEKED = 4
 
+-- Strings as one bulk string: their lengths separated by spaces, a newline, then the strings
+-- back to back. The claim's reply is mostly the job's fields, and one bulk string is far
+-- cheaper for the worker to parse than a nested array of them.
+local function pack(values)
+  local lengths = {}
+  for i, value in ipairs(values) do
+    lengths[i] = #value
+  end
+  return table.concat(lengths, ' ') .. '\n' .. table.concat(values)
+end
+
+-- A claim's reply: pack({queue, job id, state, c, c next candidates, field, value, ...}).
+local function claim_reply(queue, job_id, state, candidates, fields)
+  local values = {queue, job_id, state, tostring(#candidates)}
+  for _, candidate in ipairs(candidates) do
+    values[#values + 1] = candidate
+  end
+  for _, value in ipairs(fields) do
+    values[#values + 1] = value
+  end
+  return pack(values)
+end
+
+-- Mark a claimed job started under ``token``; returns its fields as they were when claimed,
+-- or nil when it may not run (it expired while queued, or was canceled or deleted).
+local function start_claimed(job_key, started_key, job_id, token, worker_key, worker_name, now)
+  local fields = redis.call('HGETALL', job_key)
+  local status, has_ttl = nil, false
+  for i = 1, #fields, 2 do
+    if fields[i] == 'status' then
+      status = fields[i + 1]
+    elseif fields[i] == 'ttl' then
+      has_ttl = true
+    end
+  end
+  if status ~= 'queued' then
+    redis.call('ZREM', started_key, job_id)
+    return nil
+  end
+  if has_ttl then
+    redis.call('PERSIST', job_key) -- ttl bounds the wait in the queue, not the run
+  end
+  redis.call('HSET', job_key, 'status', 'started', 'started_at', now,
+    'worker', worker_name, 'token', token)
+  if worker_name ~= '' then
+    redis.call('HSET', worker_key, 'state', 'busy', 'current_job', job_id, 'claim_token', token)
+  end
+  return fields
+end
+
+-- The claim group's fixed positions: {first key, first arg, number of candidates}.
+local function claim_layout(nqueues)
+  local ncandidates = tonumber(ARGV[#ARGV])
+  return #KEYS - (3 + 3 * nqueues + ncandidates) + 1,
+    #ARGV - (1 + nqueues + 3 + ncandidates + 1) + 1, ncandidates
+end
+
+-- A claim resent after its reply was lost (redis-py and jobctl resend once on a dropped
+-- connection) finds the job its first attempt started under the same token: reply with that
+-- job again instead of claiming a second one (the first would wait for the reaper).
+local function resent_claim(nqueues)
+  if nqueues == 0 then
+    return nil
+  end
+  local first_key, first_arg, ncandidates = claim_layout(nqueues)
+  local own = first_arg + nqueues + 1
+  local worker_key = KEYS[first_key + 2]
+  if ARGV[own + 1] == '' or redis.call('HGET', worker_key, 'claim_token') ~= ARGV[own] then
+    return nil
+  end
+  local job_id = redis.call('HGET', worker_key, 'current_job')
+  for c = 1, ncandidates do
+    if ARGV[own + 2 + c] == job_id then
+      local job_key = KEYS[first_key + 2 + 3 * nqueues + c]
+      local origin = redis.call('HGET', job_key, 'origin') or ''
+      return claim_reply(origin, job_id, 'started', {}, redis.call('HGETALL', job_key))
+    end
+  end
+  return nil
+end
+
+-- Returns claim_reply(queue name, job id, state, next candidates, fields) or nil when nothing
+-- was claimed; state is "started" (fields given), "claimed" (start it with start.lua) or
+-- "dropped" (it may not run and left the started registry).
 local function claim_next(nqueues)
   if nqueues == 0 then
     return nil
   end
-  local first_key = #KEYS - (2 + 3 * nqueues) + 1
-  local first_arg = #ARGV - nqueues
+  local again = resent_claim(nqueues)
+  if again then
+    return again
+  end
+  local first_key, first_arg, ncandidates = claim_layout(nqueues)
   if redis.call('EXISTS', KEYS[first_key + 1]) == 1 then
     return nil -- every worker is suspended
   end
@@ -19,27 +114,49 @@ local function claim_next(nqueues)
   for i = 0, nqueues - 1 do
     local name = ARGV[first_arg + 1 + i]
     if not any_paused or redis.call('SISMEMBER', KEYS[first_key], name) == 0 then
-      local queue = KEYS[first_key + 2 + 3 * i]
+      local queue = KEYS[first_key + 3 + 3 * i]
       local job_id = redis.call('LPOP', queue)
       if job_id then
-        redis.call('ZADD', KEYS[first_key + 3 + 3 * i], ARGV[first_arg], job_id)
-        if redis.call('LLEN', queue) > 0 then
-          local wake = KEYS[first_key + 4 + 3 * i]
+        local started = KEYS[first_key + 4 + 3 * i]
+        redis.call('ZADD', started, ARGV[first_arg], job_id)
+        local next_ids = redis.call('LRANGE', queue, 0, CANDIDATES_PEEKED - 1)
+        if #next_ids > 0 then
+          local wake = KEYS[first_key + 5 + 3 * i]
           redis.call('LPUSH', wake, '1')
           redis.call('LTRIM', wake, 0, 0)
         end
-        return {name, job_id}
+        local own = first_arg + nqueues + 1 -- token, worker name, now, candidates
+        for c = 1, ncandidates do
+          if ARGV[own + 2 + c] == job_id then
+            local fields = start_claimed(KEYS[first_key + 2 + 3 * nqueues + c], started,
+              job_id, ARGV[own], KEYS[first_key + 2], ARGV[own + 1], ARGV[own + 2])
+            if fields then
+              return claim_reply(name, job_id, 'started', next_ids, fields)
+            end
+            return claim_reply(name, job_id, 'dropped', next_ids, {})
+          end
+        end
+        return claim_reply(name, job_id, 'claimed', next_ids, {})
       end
     end
   end
   return nil
 end
 
--- The reply of a settling script: {verdict, claimed queue, claimed id, extra...}, claiming the
--- next job first ({"", ""} when nothing was claimed or nqueues is 0).
+-- What a settling script replies when its job is fenced or gone: {"resent", claim} when this
+-- is the resend of an attempt that settled the job and started the next, else {verdict}.
+local function unsettled_reply(verdict, nqueues)
+  local again = resent_claim(nqueues)
+  if again then
+    return {'resent', again}
+  end
+  return {verdict}
+end
+
+-- The reply of a settling script: {verdict, claim, extra...}, claiming the next job first
+-- (claim is claim_next's reply, or "" when nothing was claimed or nqueues is 0).
 local function settled_reply(verdict, nqueues, extra)
-  local claimed = claim_next(nqueues) or {'', ''}
-  local reply = {verdict, claimed[1], claimed[2]}
+  local reply = {verdict, claim_next(nqueues) or ''}
   for _, value in ipairs(extra) do
     reply[#reply + 1] = value
   end

@@ -9,18 +9,19 @@
 -- ARGV[6] traceback text   ARGV[7] retry delay in seconds, or "" for no retry
 -- ARGV[8] number of dependents   ARGV[9] queues to claim from (0: none)
 -- ARGV[10..] dependent groups, then the claim group
--- Returns {"failed", claimed queue, claimed id, released ids...}
---       | {"retried", claimed queue, claimed id, new status} | {"fenced"} | {"gone"}
+-- Returns {"failed", claim, released ids...} | {"retried", claim, new status} | {"fenced"}
+--       | {"gone"} | {"resent", claim} (a resend of an attempt that did settle; see _claim.lua)
+--       (claim: see claim_next in _claim.lua; "" when nothing was claimed)
 --       | {"dependents"} (the dependents set changed: read it again and retry)
 local job, started, failed, dependents = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local job_id, now, ttl = ARGV[1], ARGV[3], tonumber(ARGV[4])
 local ndependents, nclaim = tonumber(ARGV[8]), tonumber(ARGV[9])
 if redis.call('EXISTS', job) == 0 then
   redis.call('ZREM', started, job_id)
-  return {'gone'}
+  return unsettled_reply('gone', nclaim)
 end
 if ARGV[2] ~= '' and redis.call('HGET', job, 'token') ~= ARGV[2] then
-  return {'fenced'}
+  return unsettled_reply('fenced', nclaim)
 end
 local retries_left = tonumber(redis.call('HGET', job, 'retries_left') or '0')
 local retry = ARGV[7] ~= '' and retries_left > 0

@@ -5,18 +5,20 @@
 -- ARGV[1] job id   ARGV[2] execution token   ARGV[3] now   ARGV[4] result_ttl (-1: forever)
 -- ARGV[5] serialized result   ARGV[6] number of dependents   ARGV[7] queues to claim from (0: none)
 -- ARGV[8..] dependent groups, then the claim group
--- Returns {"ok", claimed queue, claimed id, released ids...} | {"fenced"} | {"gone"}
+-- Returns {"ok", claim, released ids...} | {"fenced"} | {"gone"}
+--       | {"resent", claim} (a resend of an attempt that did settle; see _claim.lua)
 --       | {"dependents"} (the dependents set changed: read it again and retry)
+-- (claim: see claim_next in _claim.lua; "" when nothing was claimed)
 local job, started, finished, dependents = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local job_id, now, ttl = ARGV[1], ARGV[3], tonumber(ARGV[4])
 local ndependents, nclaim = tonumber(ARGV[6]), tonumber(ARGV[7])
 if redis.call('EXISTS', job) == 0 then
   redis.call('ZREM', started, job_id)
-  return {'gone'}
+  return unsettled_reply('gone', nclaim)
 end
 -- No token or another one: the job was requeued after its lease expired (maybe claimed again).
 if redis.call('HGET', job, 'token') ~= ARGV[2] then
-  return {'fenced'}
+  return unsettled_reply('fenced', nclaim)
 end
 if not dependents_match(dependents, 8, ndependents) then
   return {'dependents'}

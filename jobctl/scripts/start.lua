@@ -7,25 +7,4 @@
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) == false then
   return nil
 end
-local fields = redis.call('HGETALL', KEYS[1])
-local status, has_ttl = nil, false
-for i = 1, #fields, 2 do
-  if fields[i] == 'status' then
-    status = fields[i + 1]
-  elseif fields[i] == 'ttl' then
-    has_ttl = true
-  end
-end
-if status ~= 'queued' then
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  return nil
-end
-if has_ttl then
-  redis.call('PERSIST', KEYS[1]) -- ttl bounds the wait in the queue, not the run
-end
-redis.call('HSET', KEYS[1], 'status', 'started', 'started_at', ARGV[4],
-  'worker', ARGV[3], 'token', ARGV[2])
-if ARGV[3] ~= '' then
-  redis.call('HSET', KEYS[3], 'state', 'busy', 'current_job', ARGV[1])
-end
-return fields
+return start_claimed(KEYS[1], KEYS[2], ARGV[1], ARGV[2], KEYS[3], ARGV[3], ARGV[4])
