@@ -157,6 +157,10 @@ class Job:
             raise NoSuchJobError(f"no such job {self.id!r}")
         self._load(fields)
 
+    def adopt_fields(self, fields: dict[str, bytes]) -> None:
+        """Take the fields this process just wrote with this job's serializer (enqueue)."""
+        self._fields = fields
+
     def _load(self, fields: dict[bytes, bytes]) -> None:
         self._fields = {k.decode(): v for k, v in fields.items()}
         self._args = _MISSING

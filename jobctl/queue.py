@@ -8,12 +8,11 @@ from typing import Any, NamedTuple
 
 from redis import Redis
 
-from jobctl import defaults, scripting
+from jobctl import defaults, enqueuing, scripting
 from jobctl.context import resolve_connection, resolve_keys
-from jobctl.exceptions import DependencyNotFoundError, JobExistsError
 from jobctl.job import Job
 from jobctl.keys import Keys
-from jobctl.payload import OPTION_NAMES, EnqueueOptions, PreparedJob, prepare_job
+from jobctl.payload import OPTION_NAMES, EnqueueOptions, JobPreparer, PreparedJob
 from jobctl.registry import (
     CanceledJobRegistry,
     DeferredJobRegistry,
@@ -34,7 +33,8 @@ class EnqueueData(NamedTuple):
     func: Callable[..., Any] | str
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
-    options: EnqueueOptions
+    options: EnqueueOptions | None
+    """None: every option at its default."""
 
 
 class Queue:
@@ -154,13 +154,10 @@ class Queue:
         Pass ``args=``/``kwargs=`` explicitly when the function's own parameters are named like
         an option (``ttl``, ``description``).
         """
-        options = EnqueueOptions(**{k: kwargs.pop(k) for k in list(kwargs) if k in OPTION_NAMES})
-        if "args" in kwargs or "kwargs" in kwargs:
-            if args:
-                raise TypeError("pass either positional arguments or args=, not both")
-            args = tuple(kwargs.pop("args", None) or ())
-            kwargs = dict(kwargs.pop("kwargs", None) or {}, **kwargs)
-        return self.enqueue_call(f, args=args, kwargs=kwargs, options=options)
+        if not kwargs:
+            return self._enqueue(f, args, kwargs, None)
+        options, args, kwargs = _split_options(args, kwargs, strict=True)
+        return self._enqueue(f, args, kwargs, options)
 
     def enqueue_call(
         self,
@@ -180,16 +177,11 @@ class Queue:
             options = EnqueueOptions(**option_kwargs)
         if timeout is not None:
             options.job_timeout = timeout
-        prepared = prepare_job(
-            func,
-            tuple(args or ()),
-            dict(kwargs or {}),
-            options,
-            queue_name=self.name,
-            serializer=self.serializer,
-            default_timeout=self.default_timeout,
-            max_payload=self.max_payload,
-        )
+        return self._enqueue(func, tuple(args or ()), dict(kwargs or {}), options)
+
+    def _enqueue(self, func: Callable[..., Any] | str, args: tuple[Any, ...],
+                 kwargs: dict[str, Any], options: EnqueueOptions | None) -> Job:
+        prepared = self._preparer().prepare(func, args, kwargs, options)
         job = self.enqueue_prepared(prepared)
         if not self.is_async:
             from jobctl.lifecycle import run_synchronously
@@ -212,21 +204,23 @@ class Queue:
 
     def _enqueue_scheduled(self, due: float, f: Callable[..., Any] | str,
                            args: tuple[Any, ...], kwargs: dict[str, Any]) -> Job:
-        options = EnqueueOptions(**{k: kwargs.pop(k) for k in list(kwargs) if k in OPTION_NAMES})
-        if "args" in kwargs or "kwargs" in kwargs:
-            args = tuple(kwargs.pop("args", None) or ())
-            kwargs = dict(kwargs.pop("kwargs", None) or {}, **kwargs)
-        prepared = prepare_job(
-            f, tuple(args), dict(kwargs), options, queue_name=self.name,
-            serializer=self.serializer, default_timeout=self.default_timeout,
-            max_payload=self.max_payload,
-        )
+        options, args, kwargs = _split_options(args, kwargs, strict=False)
+        prepared = self._preparer().prepare(f, args, kwargs, options)
         return self.enqueue_prepared(prepared, due=due)
+
+    def _preparer(self, expected: int = 1) -> JobPreparer:
+        return JobPreparer(self.name, self.serializer, self.default_timeout, self.max_payload,
+                           expected=expected)
 
     def enqueue_prepared(self, prepared: PreparedJob, due: float | None = None) -> Job:
         """Write a validated job in one round trip (one script); ``due`` schedules it."""
-        keys, argv = self._enqueue_arguments(prepared, due)
-        return self._job_from_reply(prepared, scripting.ENQUEUE(self.connection, keys, argv))
+        batch = [prepared]
+        command = enqueuing.script_command(self.keys, self.name, batch, due)
+        [reply] = scripting.ENQUEUE.run_commands(self.connection, [command])
+        [outcome] = enqueuing.outcomes(reply, batch)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return self._written_job(prepared, outcome)
 
     @staticmethod
     def prepare_data(
@@ -237,86 +231,47 @@ class Queue:
         **options: Any,
     ) -> EnqueueData:
         """Describe one job for :meth:`enqueue_many` (RQ's shape; options as for enqueue)."""
+        if timeout is not None:
+            options["job_timeout"] = timeout
+        if not options:
+            return EnqueueData(func, tuple(args or ()), dict(kwargs or {}), None)
         unknown = set(options) - OPTION_NAMES
         if unknown:
             raise TypeError(f"unknown enqueue option(s): {', '.join(sorted(unknown))}")
-        if timeout is not None:
-            options["job_timeout"] = timeout
         return EnqueueData(func, tuple(args or ()), dict(kwargs or {}), EnqueueOptions(**options))
 
     def enqueue_many(self, job_datas: list[EnqueueData]) -> list[Job]:
         """Enqueue many jobs in one round trip; every job is validated before any is written.
 
-        Each job is still written by its own atomic script, so a job id that already exists
-        fails alone (JobExistsError is raised after the others were written).
+        Jobs are written in order by one script call per batch of up to a thousand, each job
+        as if by its own call: a job id that already exists (or a missing dependency) fails
+        alone, and the first such error is raised after the other jobs were written.
         """
-        prepared = [
-            prepare_job(d.func, d.args, d.kwargs, d.options, queue_name=self.name,
-                        serializer=self.serializer, default_timeout=self.default_timeout,
-                        max_payload=self.max_payload)
-            for d in job_datas
-        ]
-        calls = [self._enqueue_arguments(p, None) for p in prepared]
-        replies = scripting.ENQUEUE.run_many(self.connection, calls)
-        jobs, errors = [], []
-        for item, reply in zip(prepared, replies, strict=True):
-            try:
-                jobs.append(self._job_from_reply(item, reply))
-            except (JobExistsError, DependencyNotFoundError) as exc:
-                errors.append(exc)
+        if not job_datas:
+            return []
+        preparer = self._preparer(expected=len(job_datas))
+        prepared = [preparer.prepare(d.func, d.args, d.kwargs, d.options) for d in job_datas]
+        batches = list(enqueuing.batches(prepared))
+        commands = [enqueuing.script_command(self.keys, self.name, b, None) for b in batches]
+        replies = scripting.ENQUEUE.run_commands(self.connection, commands)
+        jobs: list[Job] = []
+        errors: list[Exception] = []
+        for batch, reply in zip(batches, replies, strict=True):
+            for item, outcome in zip(batch, enqueuing.outcomes(reply, batch), strict=True):
+                if isinstance(outcome, Exception):
+                    errors.append(outcome)
+                else:
+                    jobs.append(self._written_job(item, outcome))
         if errors:
             raise errors[0]
         return jobs
 
-    def _enqueue_arguments(
-        self, prepared: PreparedJob, due: float | None
-    ) -> tuple[list[str], list[str | bytes]]:
-        """KEYS and ARGV of the enqueue script (see scripts/enqueue.lua)."""
-        deps = prepared.dependencies
-        keys = [
-            self.keys.job(prepared.job_id),
-            self.key,
-            self.keys.queues,
-            self.keys.wake(self.name),
-            self.keys.registry("deferred", self.name),
-            self.keys.registry("scheduled", self.name),
-        ]
-        for dep_id in deps.job_ids:
-            keys += [self.keys.job(dep_id), self.keys.dependents(dep_id)]
-        flat: list[str | bytes] = []
-        for name, value in prepared.fields.items():
-            flat += [name, value]
-        argv: list[str | bytes] = [
-            prepared.job_id,
-            self.name,
-            "1" if prepared.at_front else "0",
-            "" if prepared.ttl is None else str(prepared.ttl),
-            repr(now()),  # also orders the deferred registry: full precision
-            "1" if deps.allow_failure else "0",
-            "" if due is None else repr(due),
-            str(len(prepared.fields)),
-            *flat,
-            *deps.job_ids,
-            "1" if prepared.generated_id else "0",
-        ]
-        return keys, argv
-
-    def _job_from_reply(self, prepared: PreparedJob, reply: list[bytes]) -> Job:
-        outcome = reply[0].decode()
-        if outcome == "exists":
-            raise JobExistsError(
-                f"job {prepared.job_id!r} already exists (status {reply[1].decode() or '?'})"
-            )
-        if outcome == "missing":
-            raise DependencyNotFoundError(f"dependency {reply[1].decode()!r} does not exist")
+    def _written_job(self, prepared: PreparedJob, status: bytes) -> Job:
+        """The Job just written, built from what was sent: no read back."""
         job = Job(
             prepared.job_id, connection=self.connection, serializer=self.serializer, keys=self.keys
         )
-        fields = {
-            k.encode(): v if isinstance(v, bytes) else v.encode()
-            for k, v in prepared.fields.items()
-        }
-        job._load(fields | {b"status": reply[1]})
+        job.adopt_fields({**prepared.fields, "status": status})
         return job
 
     # -- pausing -----------------------------------------------------------------------------
@@ -369,6 +324,20 @@ class Queue:
 
     def __hash__(self) -> int:
         return hash((self.name, self.keys))
+
+
+def _split_options(args: tuple[Any, ...], kwargs: dict[str, Any], strict: bool
+                   ) -> tuple[EnqueueOptions | None, tuple[Any, ...], dict[str, Any]]:
+    """Take enqueue options out of a call's keyword arguments (None when there are none), and
+    honour explicit ``args=``/``kwargs=`` (``strict``: refused together with positional ones)."""
+    picked = {k: kwargs.pop(k) for k in list(kwargs) if k in OPTION_NAMES}
+    options = EnqueueOptions(**picked) if picked else None
+    if "args" in kwargs or "kwargs" in kwargs:
+        if strict and args:
+            raise TypeError("pass either positional arguments or args=, not both")
+        args = tuple(kwargs.pop("args", None) or ())
+        kwargs = dict(kwargs.pop("kwargs", None) or {}, **kwargs)
+    return options, args, kwargs
 
 
 def _timestamp(moment: datetime) -> float:

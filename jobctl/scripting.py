@@ -7,11 +7,20 @@ shared code lives in one file while every script stays a single EVALSHA.
 from __future__ import annotations
 
 import hashlib
+import os
+import weakref
 from importlib import resources
 from typing import Any
 
-from redis import Redis
-from redis.exceptions import AuthenticationError, ConnectionError, NoScriptError, TimeoutError
+from redis import ConnectionPool, Redis
+from redis.connection import Connection
+from redis.exceptions import (
+    AuthenticationError,
+    ConnectionError,
+    NoScriptError,
+    ResponseError,
+    TimeoutError,
+)
 
 _PRELUDES = {
     "claim": ("_claim",),
@@ -29,12 +38,18 @@ def _source(name: str) -> str:
 
 
 class LuaScript:
-    """A script sent once per Redis server and then called by its SHA (one round trip)."""
+    """A script sent once per Redis server and then called by its SHA (one round trip).
 
-    def __init__(self, name: str) -> None:
+    ``keep_connection``: calls of this script keep their connection for the next one (see
+    :class:`_KeptConnections`); for the producer's hot path, enqueue.
+    """
+
+    def __init__(self, name: str, keep_connection: bool = False) -> None:
         self.name = name
+        self.keep_connection = keep_connection
         self.source = _source(name)
         self.sha = hashlib.sha1(self.source.encode()).hexdigest()
+        self._sha = self.sha.encode()
 
     def __call__(self, client: Redis, keys: list[str], args: list[Any]) -> Any:
         try:
@@ -42,20 +57,30 @@ class LuaScript:
         except NoScriptError:
             return client.eval(self.source, len(keys), *keys, *args)
 
-    def run_many(self, client: Redis, calls: list[tuple[list[str], list[Any]]]) -> list[Any]:
-        """Run the script once per (keys, args) in one pipelined round trip."""
-        for attempt in range(2):
-            pipe = client.pipeline(transaction=False)
-            for keys, args in calls:
-                pipe.evalsha(self.sha, len(keys), *keys, *args)
-            replies = pipe.execute(raise_on_error=False)
-            if not any(isinstance(r, NoScriptError) for r in replies) or attempt:
-                break
+    def command(self, nkeys: int, keys: bytes, nargs: int, args: bytes) -> bytes:
+        """The EVALSHA command for KEYS and ARGV already encoded (each a run of :func:`bulk`),
+        for callers that build arguments on a hot path without a list per argument."""
+        numkeys = b"%d" % nkeys
+        return b"*%d\r\n$7\r\nEVALSHA\r\n$40\r\n%b\r\n$%d\r\n%b\r\n%b%b" % (
+            3 + nkeys + nargs, self._sha, len(numkeys), numkeys, keys, args)
+
+    def run_commands(self, client: Redis, commands: list[bytes]) -> list[Any]:
+        """Send EVALSHA commands of this script in one round trip; replies in order.
+
+        When the server does not have the script yet, it is loaded and only the calls that
+        were refused are sent again (the others ran: sending them twice would run them twice).
+        """
+        replies = _call_many(client, commands, self.keep_connection)
+        refused = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        if refused:
             client.script_load(self.source)
+            again = _call_many(client, [commands[i] for i in refused], self.keep_connection)
+            for i, reply in zip(refused, again, strict=True):
+                replies[i] = reply
         for reply in replies:
             if isinstance(reply, Exception):
                 raise reply
-        return list(replies)
+        return replies
 
     def __repr__(self) -> str:
         return f"<LuaScript {self.name}>"
@@ -71,11 +96,20 @@ def _encode(value: Any) -> bytes:
     raise TypeError(f"cannot send {type(value).__name__} to Redis")
 
 
+def bulk(value: bytes) -> bytes:
+    """One argument of a command in RESP form."""
+    return b"$%d\r\n%b\r\n" % (len(value), value)
+
+
 def _pack(parts: list[Any]) -> bytes:
     """One RESP command; the scripts' arguments are all bytes, text or numbers."""
-    encoded = [_encode(part) for part in parts]
-    return b"".join([b"*%d\r\n" % len(encoded),
-                     *(b"$%d\r\n%b\r\n" % (len(item), item) for item in encoded)])
+    out = [b"*%d\r\n" % len(parts)]
+    append = out.append
+    for part in parts:
+        if type(part) is not bytes:
+            part = _encode(part)
+        append(b"$%d\r\n%b\r\n" % (len(part), part))
+    return b"".join(out)
 
 
 def _call(client: Redis, parts: list[Any]) -> Any:
@@ -86,26 +120,91 @@ def _call(client: Redis, parts: list[Any]) -> Any:
     round trip itself. Like the clients jobctl builds, a dropped connection (a stale socket
     after a Redis restart) is retried once on a fresh one; other errors propagate.
     """
-    packed = _pack(parts)
+    [reply] = _call_many(client, [_pack(parts)])
+    if isinstance(reply, ResponseError):
+        raise reply
+    return reply
+
+
+def _call_many(client: Redis, commands: list[bytes], keep_connection: bool = False
+               ) -> list[Any]:
+    """Send packed commands in one round trip and read every reply; an error reply (read
+    whole, so the connection stays usable) is returned in its place."""
     pool = client.connection_pool
+    idle = _KEPT.idle(pool) if keep_connection else None
     for attempt in (1, 2):
-        connection = pool.get_connection()
+        # A retry takes a connection the pool has checked: other kept ones may be as stale.
         try:
-            connection.send_packed_command([packed])
-            return connection.read_response()
+            connection = idle.pop() if idle and attempt == 1 else None
+        except IndexError:  # another thread took the last one
+            connection = None
+        if connection is None:
+            connection = pool.get_connection()
+        try:
+            connection.send_packed_command(commands)
+            replies = []
+            for _ in commands:
+                try:
+                    replies.append(connection.read_response())
+                except ResponseError as exc:
+                    replies.append(exc)
         except (ConnectionError, TimeoutError) as exc:
             connection.disconnect()
+            pool.release(connection)
             if attempt == 2 or isinstance(exc, TimeoutError | AuthenticationError):
                 raise
         except BaseException:
             connection.disconnect()  # the reply may still be on the wire
-            raise
-        finally:
             pool.release(connection)
+            raise
+        else:
+            if idle is None or len(idle) >= min(_KEEP_IDLE, pool.max_connections // 10):
+                pool.release(connection)
+            else:
+                idle.append(connection)
+            return replies
     raise AssertionError("unreachable")
 
 
-ENQUEUE = LuaScript("enqueue")
+class _KeptConnections:
+    """Connections jobctl keeps out of a redis-py pool between its own script calls.
+
+    Borrowing from redis-py's pool costs a producer more client CPU than the rest of its
+    side of an enqueue: a lock, metrics, and three system calls checking the connection for
+    unread data. A connection jobctl used is known to be clean (any error disconnects it), so
+    after a call it goes on a short list of idle connections kept per pool, and the next call
+    takes it from there. The pool still counts it as in use: ``pool.disconnect()`` closes it
+    (the next call reconnects), and at most a tenth of the pool's limit (four by default) is
+    kept idle; the rest go back. Only redis-py's plain ConnectionPool is used this way
+    (a BlockingConnectionPool waits for connections, a Sentinel pool chooses servers). A
+    forked child forgets its parent's: two processes must never share a socket.
+    """
+
+    def __init__(self) -> None:
+        self._idle: weakref.WeakKeyDictionary[ConnectionPool, list[Connection]] = (
+            weakref.WeakKeyDictionary()
+        )
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        # Dropped, not disconnected: closing the child's copy leaves the parent's socket open.
+        self._idle = weakref.WeakKeyDictionary()
+
+    def idle(self, pool: ConnectionPool) -> list[Connection] | None:
+        """The pool's idle kept connections (a list to take from and add to), or None when
+        connections of this pool are not kept."""
+        if type(pool) is not ConnectionPool:
+            return None
+        idle = self._idle.get(pool)
+        if idle is None:
+            idle = self._idle.setdefault(pool, [])
+        return idle
+
+
+_KEEP_IDLE = 4
+_KEPT = _KeptConnections()
+
+ENQUEUE = LuaScript("enqueue", keep_connection=True)
 CLAIM = LuaScript("claim")
 CLAIM_JOB = LuaScript("claim_job")
 START = LuaScript("start")

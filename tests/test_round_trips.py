@@ -60,6 +60,16 @@ def test_enqueue_is_one_round_trip(connection, redis_url):
     assert stats["eval"] == 0
 
 
+def test_enqueue_many_is_one_script_call_per_thousand_jobs(connection, redis_url):
+    q = Queue(connection=connection)
+    q.enqueue(jobs.add, 0, 0)  # warms the server's script cache
+    batch = [Queue.prepare_data(jobs.add, args=(i, i)) for i in range(2500)]
+    sent, stats = _measure(connection, redis_url, lambda: q.enqueue_many(batch))
+    print(f"\nenqueue_many of 2500: sent {dict(sent)}; commandstats {dict(stats)}")
+    assert sent == {"evalsha": 3}  # written together, so one round trip
+    assert stats["eval"] == 0
+
+
 def _work(q: Queue, redis_url: str, n: int) -> tuple[Counter[str], Counter[str]]:
     """Measure a SimpleWorker burst over ``n`` queued jobs (after a warm-up burst)."""
     for i in range(n):

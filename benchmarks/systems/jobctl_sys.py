@@ -10,3 +10,5 @@ class Adapter(RQStyleAdapter):
     name = "jobctl"
     lib = jobctl
     drain_modes = {"inprocess": "SimpleWorker (--no-fork)", "fork": "Worker (fork per job)"}
+    bulk_method = ("Queue.enqueue_many(Queue.prepare_data(...)) (one script call per 1,000 jobs, "
+                   "one round trip per batch)")

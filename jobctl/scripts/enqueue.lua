@@ -1,73 +1,111 @@
--- enqueue: create a job and queue it, schedule it for later, or defer it behind unfinished
--- dependencies.
--- KEYS[1] job hash            KEYS[2] queue list          KEYS[3] queues set
--- KEYS[4] queue's wake list   KEYS[5] queue's deferred zset   KEYS[6] queue's scheduled zset
--- KEYS[7+2i] dependency i's hash, KEYS[8+2i] dependency i's dependents set (i = 0..n-1)
--- ARGV[1] job id   ARGV[2] queue name   ARGV[3] "1" to push at the front
--- ARGV[4] ttl seconds or ""   ARGV[5] now   ARGV[6] "1" when dependency failure is allowed
--- ARGV[7] due time (epoch seconds) or "" to queue now
--- ARGV[8] number of field pairs N, ARGV[9 .. 8+2N] field, value, ...
--- ARGV[9+2N+i] dependency i's id
--- ARGV[last] "1" when jobctl generated the id (128 random bits), "0" when the caller chose it
--- Returns {"ok", status} | {"exists", status} | {"missing", dependency id}
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  local status = redis.call('HGET', KEYS[1], 'status') or ''
-  if ARGV[#ARGV] == '1' then
+-- enqueue: create jobs and queue them, schedule them for later, or defer them behind unfinished
+-- dependencies. One call writes one job (Queue.enqueue) or a batch of one queue's jobs
+-- (Queue.enqueue_many): jobs are taken in order, each as if by its own call, so a job may
+-- depend on an earlier one of the batch and a repeated explicit id conflicts with the first.
+-- KEYS[1] queue list   KEYS[2] queues set   KEYS[3] queue's wake list
+-- KEYS[4] queue's deferred zset   KEYS[5] queue's scheduled zset
+-- then per job: its hash, then per dependency i: its hash, its dependents set
+-- ARGV[1] queue name   ARGV[2] now (the deferred registry's score; "" when no job has
+--   dependencies)
+-- then per job: id, flags, ttl seconds or "", due time (epoch seconds) or "" to queue now,
+--   number of field pairs N, number of dependencies D, N field/value pairs, D dependency ids
+--   flags: three characters "1"/"0": push at the front, dependency failure allowed, jobctl
+--   generated the id (at random: no other job can have it)
+-- Callers send at most 1000 jobs per call (unpack below has a limit of about 8000 values).
+-- Returns one string: a code per job, in order (q queued, d deferred, s scheduled, r exists
+-- and is this very request resent, e the id exists, m a dependency does not exist), then for
+-- each r, e or m in order a newline and its detail: the status found, or the missing id.
+-- (One bulk string: cheaper for the client to read than an array.)
+local queue, wake = KEYS[1], KEYS[3]
+local name, now = ARGV[1], ARGV[2]
+local codes, details, front, back = {}, {}, {}, {}
+local nfront, nback = 0, 0
+local written = false
+local k, a, nargs = 6, 3, #ARGV
+while a <= nargs do
+  local job, id, flags, ttl, due = KEYS[k], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  local first = a + 6
+  local last = first + 2 * tonumber(ARGV[a + 4]) - 1
+  local ndeps = tonumber(ARGV[a + 5])
+  local code
+  if redis.call('EXISTS', job) == 1 then
+    details[#details + 1] = redis.call('HGET', job, 'status') or ''
     -- A generated id cannot collide: this is our own request, resent after its reply was
-    -- lost (redis-py resends once on a dropped connection). Report what the first did.
-    return {'ok', status}
-  end
-  return {'exists', status}
-end
-local npairs = tonumber(ARGV[8])
-local ndeps = (#KEYS - 6) / 2
-local allow_failure = ARGV[6] == '1'
-local pending = {}
-for i = 0, ndeps - 1 do
-  local status = redis.call('HGET', KEYS[7 + 2 * i], 'status')
-  local dep_id = ARGV[9 + 2 * npairs + i]
-  if not status then
-    return {'missing', dep_id}
-  end
-  local satisfied = status == 'finished' or (allow_failure and
-    (status == 'failed' or status == 'stopped' or status == 'canceled'))
-  if not satisfied then
-    pending[#pending + 1] = i
-  end
-end
-local status = 'queued'
-if #pending > 0 then
-  status = 'deferred'
-elseif ARGV[7] ~= '' then
-  status = 'scheduled'
-end
--- One HSET with every field and the status. No enqueued_at: for a job queued at once it
--- equals created_at, which readers fall back to (about 30 bytes less per job).
-local fields = {}
-for i = 9, 8 + 2 * npairs do
-  fields[#fields + 1] = ARGV[i]
-end
-fields[#fields + 1] = 'status'
-fields[#fields + 1] = status
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('SADD', KEYS[3], ARGV[2])
-if status == 'deferred' then
-  for _, i in ipairs(pending) do
-    redis.call('SADD', KEYS[8 + 2 * i], ARGV[1])
-  end
-  redis.call('ZADD', KEYS[5], ARGV[5], ARGV[1])
-elseif status == 'scheduled' then
-  redis.call('ZADD', KEYS[6], ARGV[7], ARGV[1])
-else
-  if ARGV[3] == '1' then
-    redis.call('LPUSH', KEYS[2], ARGV[1])
+    -- lost (the client resends once on a dropped connection). Report what the first did.
+    code = string.byte(flags, 3) == 49 and 'r' or 'e' -- 49: the byte of '1'
   else
-    redis.call('RPUSH', KEYS[2], ARGV[1])
+    local allow_failure = string.byte(flags, 2) == 49
+    local pending = ndeps > 0 and {} or nil
+    for i = 1, ndeps do
+      local status = redis.call('HGET', KEYS[k + 2 * i - 1], 'status')
+      if not status then
+        code = 'm'
+        details[#details + 1] = ARGV[last + i]
+        break
+      end
+      local satisfied = status == 'finished' or (allow_failure and
+        (status == 'failed' or status == 'stopped' or status == 'canceled'))
+      if not satisfied then
+        pending[#pending + 1] = KEYS[k + 2 * i]
+      end
+    end
+    if not code then
+      local status
+      if pending and #pending > 0 then
+        status, code = 'deferred', 'd'
+      elseif due ~= '' then
+        status, code = 'scheduled', 's'
+      else
+        status, code = 'queued', 'q'
+      end
+      -- One HSET with every field and the status. No enqueued_at: for a job queued at once
+      -- it equals created_at, which readers fall back to (about 30 bytes less per job).
+      redis.call('HSET', job, 'status', status, unpack(ARGV, first, last))
+      written = true
+      if code == 'd' then
+        for _, dependents in ipairs(pending) do
+          redis.call('SADD', dependents, id)
+        end
+        redis.call('ZADD', KEYS[4], now, id)
+      elseif code == 's' then
+        redis.call('ZADD', KEYS[5], due, id)
+      elseif string.byte(flags, 1) == 49 then
+        nfront = nfront + 1
+        front[nfront] = id
+      else
+        nback = nback + 1
+        back[nback] = id
+      end
+      if ttl ~= '' then
+        redis.call('EXPIRE', job, ttl)
+      end
+    end
   end
-  redis.call('LPUSH', KEYS[4], '1')
-  redis.call('LTRIM', KEYS[4], 0, 0)
+  codes[#codes + 1] = code
+  a = last + ndeps + 1
+  k = k + 1 + 2 * ndeps
 end
-if ARGV[4] ~= '' then
-  redis.call('EXPIRE', KEYS[1], ARGV[4])
+if written then
+  redis.call('SADD', KEYS[2], name)
 end
-return {'ok', status}
+-- Pushes to the head and to the tail commute, so one LPUSH and one RPUSH leave the queue as
+-- one push per job in order would.
+local length = 0
+if nfront > 0 then
+  length = redis.call('LPUSH', queue, unpack(front))
+end
+if nback > 0 then
+  length = redis.call('RPUSH', queue, unpack(back))
+end
+-- Wake a blocked worker only when the queue was empty before these pushes. A worker blocks
+-- only after finding its queues empty, and whoever takes a job while more remain passes the
+-- token on (claim_next in _claim.lua); so a queue that already held jobs either has a token
+-- or a worker about to claim from it, and a token per push would only cost two writes.
+if length > 0 and length == nfront + nback then
+  redis.call('LPUSH', wake, '1')
+  redis.call('LTRIM', wake, 0, 0)
+end
+if #details == 0 then
+  return table.concat(codes)
+end
+return table.concat(codes) .. '\n' .. table.concat(details, '\n')

@@ -1,0 +1,132 @@
+"""How prepared jobs travel to ``scripts/enqueue.lua`` and what its reply means.
+
+``Queue`` decides what to enqueue; this module knows only the wire form: the EVALSHA command
+writing one job or a batch of one queue's jobs, how a large ``enqueue_many`` is cut into
+calls, and each job's outcome in a reply. Arguments are encoded straight into RESP: enqueueing
+is the producer's hot path, and a list of arguments encoded one by one cost as much client CPU
+as everything else a job needs before it is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+
+from jobctl.exceptions import DependencyNotFoundError, JobExistsError
+from jobctl.keys import Keys
+from jobctl.payload import PreparedJob
+from jobctl.scripting import ENQUEUE, bulk
+from jobctl.utils import now
+
+MAX_BATCH_JOBS = 1000
+"""Jobs per script call: the script unpacks a batch's ids into one push (Lua's unpack takes
+about 8000 values), and a call of this size keeps Redis busy for a few milliseconds at most."""
+MAX_BATCH_BYTES = 8 * 1024 * 1024
+"""Payload bytes per script call, so large payloads make several moderate calls rather than
+one that approaches Redis's limit on a client's pending input (1 GiB by default)."""
+
+_FLAGS = [bulk(f"{front:d}{allow_failure:d}{generated:d}".encode())
+          for front in (0, 1) for allow_failure in (0, 1) for generated in (0, 1)]
+"""The script's per-job flags, indexed by 4 * at_front + 2 * allow_failure + generated id."""
+_SMALL = [bulk(b"%d" % n) for n in range(64)]
+"""Field and dependency counts."""
+_EMPTY = bulk(b"")
+_STATUS = {ord("q"): b"queued", ord("d"): b"deferred", ord("s"): b"scheduled"}
+_ONE_WRITTEN = {bytes([code]): status for code, status in _STATUS.items()}
+
+Outcome = bytes | JobExistsError | DependencyNotFoundError
+"""A written (or resent) job's status, or why it was not written."""
+
+
+def batches(prepared: list[PreparedJob]) -> Iterator[list[PreparedJob]]:
+    """Cut jobs into script calls of at most MAX_BATCH_JOBS jobs and about MAX_BATCH_BYTES."""
+    batch: list[PreparedJob] = []
+    size = 0
+    for job in prepared:
+        job_size = len(job.fields["data"])
+        if batch and (len(batch) == MAX_BATCH_JOBS or size + job_size > MAX_BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(job)
+        size += job_size
+    if batch:
+        yield batch
+
+
+@lru_cache(maxsize=256)
+def _queue_arguments(namespace: str, queue: str) -> tuple[bytes, bytes, bytes]:
+    """The queue's five KEYS and its name (ARGV[1]) in RESP form, and the job key prefix."""
+    keys = Keys(namespace)
+    queue_keys = [keys.queue(queue), keys.queues, keys.wake(queue),
+                  keys.registry("deferred", queue), keys.registry("scheduled", queue)]
+    return (b"".join(bulk(key.encode()) for key in queue_keys), bulk(queue.encode()),
+            keys.job("").encode())
+
+
+@lru_cache(maxsize=64)
+def _field_name(name: str) -> bytes:
+    return bulk(name.encode())
+
+
+def _count(n: int) -> bytes:
+    return _SMALL[n] if n < len(_SMALL) else bulk(b"%d" % n)
+
+
+def script_command(keys: Keys, queue: str, batch: list[PreparedJob], due: float | None
+                   ) -> bytes:
+    """The enqueue.lua call writing ``batch`` into ``queue`` (layout: see the script)."""
+    queue_keys, queue_name, job_prefix = _queue_arguments(keys.namespace, queue)
+    key_parts = [queue_keys]
+    arg_parts = [queue_name, _EMPTY]
+    nkeys, nargs = 5, 2
+    due_arg = _EMPTY if due is None else bulk(repr(due).encode())
+    any_dependencies = False
+    for job in batch:
+        job_id = job.job_id.encode()
+        fields = job.fields
+        deps = job.dependencies
+        key_parts.append(b"$%d\r\n%b%b\r\n" % (len(job_prefix) + len(job_id), job_prefix, job_id))
+        arg_parts.append(b"$%d\r\n%b\r\n%b%b%b%b%b" % (
+            len(job_id), job_id,
+            _FLAGS[4 * job.at_front + 2 * deps.allow_failure + job.generated_id],
+            _EMPTY if job.ttl is None else bulk(b"%d" % job.ttl),
+            due_arg,
+            _count(len(fields)),
+            _count(len(deps.job_ids)),
+        ))
+        for name, value in fields.items():
+            arg_parts.append(b"%b$%d\r\n%b\r\n" % (_field_name(name), len(value), value))
+        if deps.job_ids:
+            any_dependencies = True
+            for dep_id in deps.job_ids:
+                key_parts += [bulk(keys.job(dep_id).encode()),
+                              bulk(keys.dependents(dep_id).encode())]
+                arg_parts.append(bulk(dep_id.encode()))
+        nkeys += 1 + 2 * len(deps.job_ids)
+        nargs += 6 + 2 * len(fields) + len(deps.job_ids)
+    if any_dependencies:  # now() at full precision: it orders the deferred registry
+        arg_parts[1] = bulk(repr(now()).encode())
+    return ENQUEUE.command(nkeys, b"".join(key_parts), nargs, b"".join(arg_parts))
+
+
+def outcomes(reply: bytes, batch: list[PreparedJob]) -> list[Outcome]:
+    """Each job's outcome, in order, from the reply of the call that wrote ``batch``."""
+    written = _ONE_WRITTEN.get(reply)
+    if written is not None:  # the common reply of a single enqueue
+        return [written]
+    codes, *rest = reply.split(b"\n")
+    details = iter(rest)
+    results: list[Outcome] = []
+    for code, job in zip(codes, batch, strict=True):
+        status = _STATUS.get(code)
+        if status is not None:
+            results.append(status)
+        elif code == ord("r"):
+            results.append(next(details))
+        elif code == ord("e"):
+            results.append(JobExistsError(
+                f"job {job.job_id!r} already exists (status {next(details).decode() or '?'})"))
+        else:
+            results.append(DependencyNotFoundError(
+                f"dependency {next(details).decode()!r} does not exist"))
+    return results
