@@ -229,6 +229,19 @@ class Worker:
             self.connection.connection_pool.disconnect()  # the BLPOP may have been cut short
         if reply and decode(reply[0]) == wake_keys[0]:
             self.handle_command(decode(reply[1]))
+        elif reply and self.shutdown.requested:
+            self.pass_on_wake(decode(reply[0]))
+
+    def pass_on_wake(self, wake_key: str) -> None:
+        """Put back a queue's wake-up token this worker took but will not act on (it stops).
+
+        Enqueue pushes a token only when the queue was empty, so a token taken and dropped
+        would leave the other workers blocked on that queue until their timeout.
+        """
+        pipe = self.connection.pipeline(transaction=False)
+        pipe.lpush(wake_key, "1")
+        pipe.ltrim(wake_key, 0, 0)
+        pipe.execute()
 
     def process(self, claimed: Claimed, claim_next: bool = True) -> Claimed | None:
         """Start (unless the claim did), run and settle one claimed job; returns the next job

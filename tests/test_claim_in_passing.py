@@ -151,3 +151,16 @@ def test_a_busy_worker_runs_every_job_once_with_one_round_trip_each(connection):
         str(i) for i in range(30))
     assert all(q.fetch_job(i).get_status() == JobStatus.FINISHED for i in ids)
     assert connection.zcard(KEYS.registry("started", "default")) == 0
+
+
+def test_a_stopping_worker_passes_on_a_wake_up_token_it_took(connection):
+    """Enqueue wakes workers only when the queue was empty: a token taken by a worker that
+    then stops must reach another worker blocked on the queue."""
+    q = Queue(connection=connection)
+    worker = _worker(q)
+    connection.lpush(KEYS.wake("default"), "1")
+    reply = connection.blpop([KEYS.wake("default")], timeout=1)
+    assert reply is not None and connection.llen(KEYS.wake("default")) == 0
+    worker.shutdown.request("test")
+    worker.pass_on_wake(reply[0].decode())
+    assert connection.lrange(KEYS.wake("default"), 0, -1) == [b"1"]
