@@ -120,10 +120,11 @@ local function claim_next(nqueues)
         local started = KEYS[first_key + 4 + 3 * i]
         redis.call('ZADD', started, ARGV[first_arg], job_id)
         local next_ids = redis.call('LRANGE', queue, 0, CANDIDATES_PEEKED - 1)
-        if #next_ids > 0 then
-          local wake = KEYS[first_key + 5 + 3 * i]
+        -- Jobs remain: leave a wake-up token for another worker (a wake list holds at most
+        -- one, so a token already there is enough).
+        local wake = KEYS[first_key + 5 + 3 * i]
+        if #next_ids > 0 and redis.call('LLEN', wake) == 0 then
           redis.call('LPUSH', wake, '1')
-          redis.call('LTRIM', wake, 0, 0)
         end
         local own = first_arg + nqueues + 1 -- token, worker name, now, candidates
         for c = 1, ncandidates do

@@ -12,12 +12,13 @@
 local job, started, finished, dependents = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local job_id, now, ttl = ARGV[1], ARGV[3], tonumber(ARGV[4])
 local ndependents, nclaim = tonumber(ARGV[6]), tonumber(ARGV[7])
-if redis.call('EXISTS', job) == 0 then
-  redis.call('ZREM', started, job_id)
-  return unsettled_reply('gone', nclaim)
-end
--- No token or another one: the job was requeued after its lease expired (maybe claimed again).
 if redis.call('HGET', job, 'token') ~= ARGV[2] then
+  if redis.call('EXISTS', job) == 0 then
+    redis.call('ZREM', started, job_id)
+    return unsettled_reply('gone', nclaim)
+  end
+  -- No token or another one: the job was requeued after its lease expired (maybe claimed
+  -- again).
   return unsettled_reply('fenced', nclaim)
 end
 if not dependents_match(dependents, 8, ndependents) then
