@@ -106,7 +106,10 @@ def _pack(parts: list[Any]) -> bytes:
     out = [b"*%d\r\n" % len(parts)]
     append = out.append
     for part in parts:
-        if type(part) is not bytes:
+        kind = type(part)
+        if kind is str:  # keys and ids: most of a worker's arguments
+            part = part.encode()
+        elif kind is not bytes:
             part = _encode(part)
         append(b"$%d\r\n%b\r\n" % (len(part), part))
     return b"".join(out)
