@@ -157,6 +157,10 @@ class Job:
             raise NoSuchJobError(f"no such job {self.id!r}")
         self._load(fields)
 
+    def stored_fields(self) -> dict[str, bytes]:
+        """The job's hash as last read or written (a standby work-horse rebuilds the job)."""
+        return dict(self._fields)
+
     def adopt_fields(self, fields: dict[str, bytes]) -> None:
         """Take the fields this process just wrote with this job's serializer (enqueue)."""
         self._fields = fields

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import socket
 import threading
 import time
@@ -24,7 +25,7 @@ from jobctl.context import resolve_connection, resolve_keys
 from jobctl.dequeue import PriorityOrder
 from jobctl.dequeue import dequeue_strategy as dequeue_strategy_for
 from jobctl.execution import Outcome, perform, run_stopped_callback
-from jobctl.horse import TICK, HorseWatch, reap_pending, run_in_child
+from jobctl.horse import TICK, HorseWatch, StandbyHorses, reap_pending
 from jobctl.job import Job
 from jobctl.keys import Keys
 from jobctl.lifecycle import NO_CLAIM, Claimed, ClaimGroup, new_token, settle, start
@@ -99,6 +100,7 @@ class Worker:
         self._next_schedule = 0.0
         self._current: tuple[Job, str] | None = None
         self._candidates: tuple[str, ...] = ()
+        self._horses = StandbyHorses(self._run_message)
         self._held: Claimed | None = None
         """The job claimed in passing and not yet running (heartbeats report and lease it)."""
         """Ids at the head of the queue at the last claim: if the next claim takes one of them,
@@ -154,6 +156,7 @@ class Worker:
         finally:
             if claimed is not None:
                 self._unclaim(claimed)
+            self._horses.close()
             reap_pending()
             self.shutdown.restore()
             self.unregister()
@@ -305,7 +308,16 @@ class Worker:
         hard_limit = None if job.timeout < 0 else job.timeout + self.hard_kill_grace
         watch = HorseWatch(on_tick=self.tick_while_busy, cold_shutdown=lambda: self.shutdown.cold,
                            tick=min(TICK, self.heartbeat_interval))
-        return run_in_child(lambda: perform(job, self.connection, self.allow), watch, hard_limit)
+        message = pickle.dumps((job.id, job.stored_fields()), protocol=pickle.HIGHEST_PROTOCOL)
+        return self._horses.run(message, watch, hard_limit)
+
+    def _run_message(self, message: bytes) -> Outcome:
+        """In a work-horse: rebuild the job the parent handed over (its own pickle of the id
+        and the stored fields, nothing from Redis) and run it."""
+        job_id, fields = pickle.loads(message)
+        stored = {name.encode(): value for name, value in fields.items()}
+        job = Job.from_fields(job_id, stored, self.connection, self.keys, self.serializer)
+        return perform(job, self.connection, self.allow)
 
     # -- heartbeat, maintenance, commands ------------------------------------------------
 
