@@ -102,6 +102,8 @@ class Worker:
         self._candidates: tuple[str, ...] = ()
         self._horses = StandbyHorses(self._run_message)
         self._held: Claimed | None = None
+        self._woken_by: str | None = None
+        """The wake list whose token woke the worker last, until the claim that followed."""
         """The job claimed in passing and not yet running (heartbeats report and lease it)."""
         """Ids at the head of the queue at the last claim: if the next claim takes one of them,
         it is started in the same round trip (see scripts/_claim.lua)."""
@@ -141,6 +143,7 @@ class Worker:
             while not self.shutdown.requested:
                 self.resilient(self.housekeeping)
                 claimed = claimed or self.resilient(self.claim)
+                self._pass_on_unused_wake(claimed)
                 if claimed is None:
                     self._mark_idle()
                     if burst or self._idle_too_long(idle_since, max_idle_time):
@@ -234,6 +237,16 @@ class Worker:
             self.handle_command(decode(reply[1]))
         elif reply and self.shutdown.requested:
             self.pass_on_wake(decode(reply[0]))
+        elif reply:
+            self._woken_by = decode(reply[0])
+
+    def _pass_on_unused_wake(self, claimed: Claimed | None) -> None:
+        """A token from one queue woke this worker but it claimed from another (an earlier
+        queue had work by then): pass the token on, for workers blocked on that queue alone.
+        Nothing claimed means the token's job went to another worker: nothing to pass on."""
+        woken_by, self._woken_by = self._woken_by, None
+        if woken_by and claimed is not None and self.keys.wake(claimed.queue) != woken_by:
+            self.resilient(lambda: self.pass_on_wake(woken_by))
 
     def pass_on_wake(self, wake_key: str) -> None:
         """Put back a queue's wake-up token this worker took but will not act on (it stops).

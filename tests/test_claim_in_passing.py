@@ -164,3 +164,33 @@ def test_a_stopping_worker_passes_on_a_wake_up_token_it_took(connection):
     worker.shutdown.request("test")
     worker.pass_on_wake(reply[0].decode())
     assert connection.lrange(KEYS.wake("default"), 0, -1) == [b"1"]
+
+
+def test_a_token_from_a_queue_the_worker_did_not_claim_from_is_passed_on(connection):
+    """Woken by the low queue's token, the worker claims from the high queue (it comes
+    first): the token goes back for workers that listen on the low queue only."""
+    high, low = Queue("high", connection=connection), Queue("low", connection=connection)
+    worker = Worker([high, low], connection=connection, name="w1", block_timeout=1)
+    worker.register()
+    low.enqueue(jobs.add, 1, 1)  # the queue was empty: this pushes low's token
+    high.enqueue(jobs.add, 2, 2)
+    connection.delete(KEYS.wake("high"))  # as if another worker had taken high's token
+    assert connection.llen(KEYS.wake("low")) == 1
+    worker.wait_for_work()
+    assert connection.llen(KEYS.wake("low")) == 0
+    claimed = worker.claim()
+    assert claimed is not None and claimed.queue == "high"
+    worker._pass_on_unused_wake(claimed)
+    assert connection.lrange(KEYS.wake("low"), 0, -1) == [b"1"]
+
+
+def test_a_token_whose_job_went_elsewhere_is_not_passed_on(connection):
+    """No claim after a wake-up: the job went to another worker; passing the token on would
+    only wake idle workers in turn."""
+    q = Queue(connection=connection)
+    worker = Worker([q], connection=connection, name="w1", block_timeout=1)
+    worker.register()
+    connection.lpush(KEYS.wake("default"), "1")
+    worker.wait_for_work()
+    worker._pass_on_unused_wake(worker.claim())
+    assert connection.llen(KEYS.wake("default")) == 0
