@@ -41,33 +41,6 @@ class HorseWatch:
     """Seconds between checks: at most the heartbeat interval, so the job's lease never lapses."""
 
 
-def run_in_child(
-    run: Callable[[], Outcome], watch: HorseWatch, hard_limit: float | None
-) -> Outcome:
-    """Fork, run ``run()`` in the child, and return its outcome (or why there is none).
-
-    A child that delivered its outcome is reaped later (before the next fork), so the job is
-    settled without waiting for the child's exit.
-    """
-    reap_pending()
-    read_fd, write_fd = os.pipe()
-    parent = os.getpid()
-    prctl = _prctl()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
-        pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child's coverage is not collected
-        os.close(read_fd)
-        _child_main(run, write_fd, parent, prctl)
-    os.close(write_fd)
-    with contextlib.suppress(OSError):
-        os.setpgid(pid, pid)
-    try:
-        return _watch(pid, read_fd, watch, hard_limit)
-    finally:
-        os.close(read_fd)
-
-
 @dataclass
 class Standby:
     """A work-horse forked before its job is known, waiting on a pipe for it.
@@ -83,24 +56,20 @@ class Standby:
     outcome_fd: int
 
 
-def fork_standby(run_message: Callable[[bytes], Outcome]) -> Standby | None:
+def fork_standby(run_message: Callable[[bytes], Outcome]) -> Standby:
     """Fork a child that waits for one job message and runs ``run_message(message)``.
 
-    None when the fork fails (out of memory or processes): the caller forks per job instead.
+    A child that delivered its outcome is reaped later (before the next fork), so its job is
+    settled without waiting for the child's exit.
     """
     reap_pending()
     job_read, job_write = os.pipe()
     outcome_read, outcome_write = os.pipe()
     parent = os.getpid()
     prctl = _prctl()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
-            pid = os.fork()
-    except OSError:
-        for fd in (job_read, job_write, outcome_read, outcome_write):
-            os.close(fd)
-        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
+        pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
         os.close(job_write)
         os.close(outcome_read)
@@ -134,14 +103,17 @@ class StandbyHorses:
         self._standby: Standby | None = None
 
     def run(self, message: bytes, watch: HorseWatch, hard_limit: float | None) -> Outcome:
-        """Run a job message in a fresh child; a standby one when there is one alive."""
+        """Run a job message in a fresh child: the standby, or one forked now when there is
+        none or it died while it waited (and then the next standby is forked meanwhile)."""
         standby, self._standby = self._standby, None
-        standby = standby or fork_standby(self._run_message)
+        outcome = None
         if standby is not None:
             outcome = run_in_standby(standby, message, watch, hard_limit, self._refill)
-            if outcome is not None:
-                return outcome
-        return run_in_child(lambda: self._run_message(message), watch, hard_limit)
+        if outcome is None:
+            outcome = run_in_standby(fork_standby(self._run_message), message, watch,
+                                     hard_limit, self._refill)
+        return outcome or Outcome(JobStatus.FAILED,
+                                  exc_info="work-horse terminated before it took the job")
 
     def _refill(self) -> None:
         self._standby = fork_standby(self._run_message)
@@ -156,8 +128,8 @@ class StandbyHorses:
 def run_in_standby(standby: Standby, message: bytes, watch: HorseWatch,
                    hard_limit: float | None, after_handover: Callable[[], None] = lambda: None
                    ) -> Outcome | None:
-    """Hand ``message`` to a standby child and watch it as :func:`run_in_child` does;
-    ``after_handover`` runs while the child starts on the job.
+    """Hand ``message`` to a standby child, then watch it (heartbeats, commands, the hard
+    limit) until its outcome arrives; ``after_handover`` runs while the child starts the job.
 
     None when the child is gone (killed while it waited): the caller runs the job another way.
     """

@@ -100,13 +100,13 @@ class Worker:
         self._next_schedule = 0.0
         self._current: tuple[Job, str] | None = None
         self._candidates: tuple[str, ...] = ()
-        self._horses = StandbyHorses(self._run_message)
-        self._held: Claimed | None = None
-        self._woken_by: str | None = None
-        """The wake list whose token woke the worker last, until the claim that followed."""
-        """The job claimed in passing and not yet running (heartbeats report and lease it)."""
         """Ids at the head of the queue at the last claim: if the next claim takes one of them,
         it is started in the same round trip (see scripts/_claim.lua)."""
+        self._held: Claimed | None = None
+        """The job claimed in passing and not yet running (heartbeats report and lease it)."""
+        self._woken_by: str | None = None
+        """The wake list whose token woke the worker last, until the claim that followed."""
+        self._horses = StandbyHorses(self._run_message)
         self._identity: dict[str, Any] = {}
 
     @classmethod
@@ -189,8 +189,7 @@ class Worker:
 
     def claim(self) -> Claimed | None:
         """Atomically take the next job id (queue order is priority order)."""
-        group = self.claim_group()
-        return self._claimed(lifecycle.claim(self.connection, group))
+        return self._claimed(lifecycle.claim(self.connection, self.claim_group()))
 
     def _claimed(self, claimed: Claimed | None) -> Claimed | None:
         if claimed is not None:
@@ -403,7 +402,9 @@ class Worker:
         key = self.keys.worker(self.name)
         # A job the last settle claimed and started counts as running from then on.
         held = self._held if self._held is not None and self._held.fields is not None else None
-        current = self._current[0].id if self._current else (held.job_id if held else "")
+        running = ((self._current[0].origin, self._current[0].id) if self._current
+                   else (held.queue, held.job_id) if held else None)
+        current = running[1] if running else ""
         suspended = self.connection.exists(self.keys.suspended) if not current else 0
         state = "busy" if current else ("suspended" if suspended else "idle")
         # The full record every time: after Redis lost its data (a restart without persistence)
@@ -416,10 +417,8 @@ class Worker:
         self._flush_throughput(pipe)
         pipe.expire(key, int(self.lease) + 1)
         pipe.sadd(self.keys.workers, self.name)
-        leased = (self._current[0].origin, current) if self._current else (
-            (held.queue, current) if held else None)
-        if leased is not None:
-            pipe.zadd(self.keys.registry("started", leased[0]), {leased[1]: now() + self.lease},
+        if running is not None:
+            pipe.zadd(self.keys.registry("started", running[0]), {current: now() + self.lease},
                       xx=True)
         pipe.execute()
 
