@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from redis import Redis
-
 from jobctl.keys import Keys
 from jobctl.utils import validate_job_id
 
 if TYPE_CHECKING:
+    from redis import Redis
+
     from jobctl.job import Job
 
 

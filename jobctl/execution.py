@@ -7,8 +7,6 @@ import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from redis import Redis
-
 from jobctl.context import set_current_job
 from jobctl.exceptions import (
     CallableNotAllowedError,
@@ -24,7 +22,7 @@ from jobctl.timeouts import time_limit
 from jobctl.utils import resolve_callable
 
 if TYPE_CHECKING:
-    pass
+    from redis import Redis
 
 DENIED_CALLABLES = (
     "os.system",
@@ -62,6 +60,20 @@ class Outcome:
     result: bytes = b""
     exc_info: str = ""
     retryable: bool = True
+    imported: tuple[str, ...] = ()
+    """Modules a fork-server work-horse imported for the job: the server imports them too,
+    so the next work-horses start with them (filled in by the work-horse, not by perform)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as plain values: a work-horse sends one per job, and pickling a dataclass
+        and an enum member touches (so copies, after a fork) more of its memory."""
+        return (_outcome, (self.status.value, self.result, self.exc_info, self.retryable,
+                           self.imported))
+
+
+def _outcome(status: str, result: bytes, exc_info: str, retryable: bool,
+             imported: tuple[str, ...]) -> Outcome:
+    return Outcome(JobStatus(status), result, exc_info, retryable, imported)
 
 
 def check_allowed(func_name: str, allow: tuple[str, ...] = ()) -> None:
@@ -102,8 +114,12 @@ def load_call(job: Job, allow: tuple[str, ...] = ()) -> tuple[Any, tuple[Any, ..
     return func, args, kwargs
 
 
-def perform(job: Job, connection: Redis, allow: tuple[str, ...] = ()) -> Outcome:
-    """Run the job's function and its callbacks in this process under their time limits."""
+def perform(job: Job, allow: tuple[str, ...] = ()) -> Outcome:
+    """Run the job's function and its callbacks in this process under their time limits.
+
+    Callbacks get ``job.connection``, made on first use: a job without callbacks that does not
+    talk to Redis runs without a client (and, in a fork-server work-horse, without redis-py).
+    """
     set_current_job(job)
     try:
         try:
@@ -118,11 +134,11 @@ def perform(job: Job, connection: Redis, allow: tuple[str, ...] = ()) -> Outcome
             result = _dumps_result(job, value)
             callback = job.success_callback
             if callback is not None:
-                callback(job, connection, value)
+                callback(job, job.connection, value)
         except StopRequested:
             raise  # the in-process worker turns it into a stopped outcome
         except Exception as exc:
-            return _failed(job, connection, exc)
+            return _failed(job, exc)
         return Outcome(JobStatus.FINISHED, result=result)
     finally:
         set_current_job(None)
@@ -135,12 +151,12 @@ def _dumps_result(job: Job, value: Any) -> bytes:
         raise TypeError(f"cannot serialize the result with {job.serializer.name}: {exc}") from exc
 
 
-def _failed(job: Job, connection: Redis, exc: Exception) -> Outcome:
+def _failed(job: Job, exc: Exception) -> Outcome:
     text = "".join(traceback.format_exception(exc))
     callback = job.failure_callback
     if callback is not None:
         try:
-            callback(job, connection, type(exc), exc, exc.__traceback__)
+            callback(job, job.connection, type(exc), exc, exc.__traceback__)
         except Exception as callback_exc:
             text += "\nThe failure callback raised too:\n" + "".join(
                 traceback.format_exception(callback_exc)

@@ -10,7 +10,6 @@ overlaps the previous job instead of delaying the next.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import pickle
 import select
@@ -20,6 +19,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from jobctl.exceptions import JobTimeoutException
 from jobctl.execution import Outcome
@@ -29,6 +29,7 @@ TICK = 1.0
 """Longest pause between the parent's checks (heartbeat due, commands) while a child runs."""
 
 PR_SET_PDEATHSIG = 1
+PR_GET_DUMPABLE = 3
 
 
 @dataclass
@@ -56,6 +57,55 @@ class Standby:
     outcome_fd: int
 
 
+class Spawner(Protocol):
+    """Where standby children come from: forked by the worker itself (``LocalForks``) or by
+    its fork server (``jobctl.forkserver.ForkServer``), which is smaller and so forks faster."""
+
+    def fork_standby(self) -> Standby:
+        """Start a child that waits on a pipe for one job message and runs it."""
+
+    def ready(self, standby: Standby) -> bool:
+        """Whether the standby can take a job (not seen dead); False closes its pipes."""
+
+    def reap(self, pid: int) -> str:
+        """Wait for a child that was killed or closed its pipe; its exit status as text."""
+
+    def reap_later(self, pid: int) -> None:
+        """The child delivered its outcome and exits now: collect it without waiting."""
+
+    def close(self) -> None:
+        """The worker stops: release what the spawner holds."""
+
+
+class LocalForks:
+    """Standby children forked by the worker process itself."""
+
+    def __init__(self, run_message: Callable[[bytes], Outcome]) -> None:
+        self._run_message = run_message
+
+    def fork_standby(self) -> Standby:
+        return fork_standby(self._run_message)
+
+    def ready(self, standby: Standby) -> bool:
+        try:
+            exited = os.waitpid(standby.pid, os.WNOHANG)[0] == standby.pid
+        except ChildProcessError:
+            exited = True
+        if exited:  # reaped just now: close its pipes, nothing left to reap
+            for fd in (standby.job_fd, standby.outcome_fd):
+                os.close(fd)
+        return not exited
+
+    def reap(self, pid: int) -> str:
+        return exit_status(os.waitpid(pid, 0)[1])
+
+    def reap_later(self, pid: int) -> None:
+        _pending_reaps.append(pid)
+
+    def close(self) -> None:
+        reap_pending()
+
+
 def fork_standby(run_message: Callable[[bytes], Outcome]) -> Standby:
     """Fork a child that waits for one job message and runs ``run_message(message)``.
 
@@ -66,14 +116,14 @@ def fork_standby(run_message: Callable[[bytes], Outcome]) -> Standby:
     job_read, job_write = os.pipe()
     outcome_read, outcome_write = os.pipe()
     parent = os.getpid()
-    prctl = _prctl()
+    prctl = libc_prctl()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
         pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
         os.close(job_write)
         os.close(outcome_read)
-        _child_main(lambda: _await_job(job_read, run_message), outcome_write, parent, prctl)
+        child_main(lambda: await_job(job_read, run_message), outcome_write, parent, prctl)
     os.close(job_read)
     os.close(outcome_write)
     with contextlib.suppress(OSError):
@@ -81,7 +131,8 @@ def fork_standby(run_message: Callable[[bytes], Outcome]) -> Standby:
     return Standby(pid, job_write, outcome_read)
 
 
-def _await_job(job_fd: int, run_message: Callable[[bytes], Outcome]) -> Outcome:
+def await_job(job_fd: int, run_message: Callable[[bytes], Outcome]) -> Outcome:
+    """In a standby child: read the job message to its end and run it (no message: exit)."""
     chunks = []
     while chunk := os.read(job_fd, 1 << 20):
         chunks.append(chunk)
@@ -98,8 +149,8 @@ class StandbyHorses:
     write, not a fork.
     """
 
-    def __init__(self, run_message: Callable[[bytes], Outcome]) -> None:
-        self._run_message = run_message
+    def __init__(self, spawner: Spawner) -> None:
+        self.spawner = spawner
         self._standby: Standby | None = None
 
     def run(self, message: bytes, watch: HorseWatch, hard_limit: float | None) -> Outcome:
@@ -108,73 +159,68 @@ class StandbyHorses:
         standby, self._standby = self._standby, None
         outcome = None
         if standby is not None:
-            outcome = run_in_standby(standby, message, watch, hard_limit, self._refill)
+            outcome = self._run_in(standby, message, watch, hard_limit)
         if outcome is None:
-            outcome = run_in_standby(fork_standby(self._run_message), message, watch,
-                                     hard_limit, self._refill)
+            outcome = self._run_in(self.spawner.fork_standby(), message, watch, hard_limit)
         return outcome or Outcome(JobStatus.FAILED,
                                   exc_info="work-horse terminated before it took the job")
 
-    def _refill(self) -> None:
-        self._standby = fork_standby(self._run_message)
+    def _run_in(self, standby: Standby, message: bytes, watch: HorseWatch,
+                hard_limit: float | None) -> Outcome | None:
+        """Hand ``message`` to a standby child, fork the next standby while the child starts
+        the job, then watch it (heartbeats, commands, the hard limit) until its outcome arrives.
+
+        None when the child is gone (killed while it waited): the caller runs the job another
+        way.
+        """
+        if not self.spawner.ready(standby):
+            return None
+        try:
+            with os.fdopen(standby.job_fd, "wb") as pipe:
+                pipe.write(message)
+        except OSError:
+            dismiss(standby, close_job_fd=False)
+            self.spawner.reap_later(standby.pid)
+            return None
+        self._standby = self.spawner.fork_standby()
+        try:
+            return _watch(standby.pid, standby.outcome_fd, watch, hard_limit, self.spawner)
+        finally:
+            os.close(standby.outcome_fd)
 
     def close(self) -> None:
-        """Dismiss the standby child (the worker stops)."""
+        """Dismiss the standby child and release the spawner (the worker stops)."""
         if self._standby is not None:
-            dismiss(self._standby)
+            if self.spawner.ready(self._standby):
+                dismiss(self._standby)
+                self.spawner.reap_later(self._standby.pid)
             self._standby = None
-
-
-def run_in_standby(standby: Standby, message: bytes, watch: HorseWatch,
-                   hard_limit: float | None, after_handover: Callable[[], None] = lambda: None
-                   ) -> Outcome | None:
-    """Hand ``message`` to a standby child, then watch it (heartbeats, commands, the hard
-    limit) until its outcome arrives; ``after_handover`` runs while the child starts the job.
-
-    None when the child is gone (killed while it waited): the caller runs the job another way.
-    """
-    try:
-        exited = os.waitpid(standby.pid, os.WNOHANG)[0] == standby.pid
-    except ChildProcessError:
-        exited = True
-    if exited:  # reaped just now: close its pipes, nothing left to reap
-        for fd in (standby.job_fd, standby.outcome_fd):
-            os.close(fd)
-        return None
-    try:
-        with os.fdopen(standby.job_fd, "wb") as pipe:
-            pipe.write(message)
-    except OSError:
-        dismiss(standby, close_job_fd=False)
-        return None
-    after_handover()
-    try:
-        return _watch(standby.pid, standby.outcome_fd, watch, hard_limit)
-    finally:
-        os.close(standby.outcome_fd)
+        self.spawner.close()
 
 
 def dismiss(standby: Standby, close_job_fd: bool = True) -> None:
-    """Let a standby child exit without a job (it reads end of file) and reap it later."""
+    """Let a standby child exit without a job (it reads end of file)."""
     if close_job_fd:
         with contextlib.suppress(OSError):
             os.close(standby.job_fd)
     with contextlib.suppress(OSError):
         os.close(standby.outcome_fd)
-    _pending_reaps.append(standby.pid)
 
 
 _pending_reaps: list[int] = []
 _prctl_function: list[Callable[..., int] | None] = []
 
 
-def _prctl() -> Callable[..., int] | None:
+def libc_prctl() -> Callable[..., int] | None:
     """libc's prctl, looked up once in the parent (a lookup per child costs a fork's worth)."""
     if not _prctl_function:
         function = None
         if sys.platform.startswith("linux"):
+            import ctypes
+
             with contextlib.suppress(OSError, AttributeError):
-                function = ctypes.CDLL(None, use_errno=True).prctl
+                function = ctypes.CDLL(None).prctl
+                function(PR_GET_DUMPABLE, 0, 0, 0, 0)  # a first call sets ctypes up, here
         _prctl_function.append(function)
     return _prctl_function[0]
 
@@ -186,7 +232,7 @@ def reap_pending() -> None:
             os.waitpid(_pending_reaps.pop(), 0)
 
 
-def _die_with_parent(parent: int, prctl: Callable[..., int] | None) -> None:
+def die_with_parent(parent: int, prctl: Callable[..., int] | None) -> None:
     """Have the kernel SIGKILL this child if its worker dies, however the worker dies.
 
     Otherwise a SIGKILLed worker's child would run its job on unsupervised (and, once the
@@ -195,31 +241,39 @@ def _die_with_parent(parent: int, prctl: Callable[..., int] | None) -> None:
     """
     if prctl is not None:
         with contextlib.suppress(OSError):
-            prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+            prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
     if os.getppid() != parent:  # the worker died before the request took effect
         os._exit(1)
 
 
-def _child_main(run: Callable[[], Outcome], write_fd: int, parent: int,
-                prctl: Callable[..., int] | None) -> None:
-    """Never returns: the child must not unwind into the parent's stack (or pytest's)."""
+def child_main(run: Callable[[], Outcome], write_fd: int, parent: int,
+               prctl: Callable[..., int] | None, reset_signals: bool = True) -> None:
+    """Run a work-horse: its own process group, death with its parent, then the job; never
+    returns (the child must not unwind into the parent's stack, or pytest's).
+
+    A child of the fork server keeps the server's signal handlers (``reset_signals`` False),
+    which are already what a work-horse needs: every step here costs copy-on-write page
+    faults in a fresh child, so it does only what it must.
+    """
     code = 0
     try:
-        _die_with_parent(parent, prctl)
         os.setpgid(0, 0)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        die_with_parent(parent, prctl)
+        if reset_signals:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         outcome = run()
-        data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-        with os.fdopen(write_fd, "wb") as pipe:
-            pipe.write(data)
+        view = memoryview(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+        while view:
+            view = view[os.write(write_fd, view):]
     except BaseException:
         code = 1
     finally:
         os._exit(code)
 
 
-def _watch(pid: int, read_fd: int, watch: HorseWatch, hard_limit: float | None) -> Outcome:
+def _watch(pid: int, read_fd: int, watch: HorseWatch, hard_limit: float | None,
+           spawner: Spawner) -> Outcome:
     chunks: list[bytes] = []
     deadline = None if hard_limit is None else time.monotonic() + hard_limit
     stop_reason = ""
@@ -243,7 +297,7 @@ def _watch(pid: int, read_fd: int, watch: HorseWatch, hard_limit: float | None) 
             kill_group(pid)
             break
     if stop_reason:
-        _reap(pid)
+        spawner.reap(pid)
         return _stopped_outcome(stop_reason, hard_limit)
     if chunks:
         try:
@@ -251,9 +305,9 @@ def _watch(pid: int, read_fd: int, watch: HorseWatch, hard_limit: float | None) 
         except Exception:
             pass
         else:
-            _pending_reaps.append(pid)
+            spawner.reap_later(pid)
             return outcome
-    status = _reap(pid)
+    status = spawner.reap(pid)
     return Outcome(JobStatus.FAILED, exc_info=f"work-horse terminated unexpectedly ({status})")
 
 
@@ -277,8 +331,8 @@ def kill_group(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def _reap(pid: int) -> str:
-    _, status = os.waitpid(pid, 0)
+def exit_status(status: int) -> str:
+    """A wait status as the text a failed job's error shows."""
     if os.WIFSIGNALED(status):
         return f"killed by signal {os.WTERMSIG(status)}"
     return f"exit code {os.WEXITSTATUS(status)}"

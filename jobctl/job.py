@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from redis import Redis
-
-from jobctl import defaults, scripting
+from jobctl import defaults
 from jobctl.callbacks import Callback
 from jobctl.context import resolve_connection, resolve_keys
-from jobctl.exceptions import DeserializationError, InvalidJobOperation, NoSuchJobError
+from jobctl.exceptions import InvalidJobOperation, NoSuchJobError
+from jobctl.fields import INT_FIELDS, as_int, as_number, as_text, corrupted, enqueued_at_field
 from jobctl.keys import Keys
 from jobctl.serializers import (
     Serializer,
@@ -22,44 +21,10 @@ from jobctl.serializers import (
 from jobctl.status import JobStatus
 from jobctl.utils import new_job_id, now, resolve_callable, utc_from_timestamp, validate_job_id
 
+if TYPE_CHECKING:
+    from redis import Redis
+
 _MISSING = object()
-
-
-def _text(value: bytes | str | None) -> str | None:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _float(value: bytes | str | None) -> float | None:
-    """A stored number; a corrupted one reads as unset (``Job.check_fields`` reports it)."""
-    try:
-        return None if value is None else float(value)
-    except ValueError:
-        return None
-
-
-def _int(value: bytes | str | None) -> int | None:
-    """A stored integer; a corrupted one reads as unset (``Job.check_fields`` reports it)."""
-    try:
-        return None if value is None else int(value)
-    except ValueError:
-        return None
-
-
-_INT_FIELDS = ("timeout", "result_ttl", "failure_ttl", "ttl", "retries_left", "retries_max")
-
-
-def _corrupted(name: str, value: object) -> DeserializationError:
-    return DeserializationError(
-        f"cannot decode payload: field {name!r} is corrupted: {value!r:.80}"
-    )
-
-
-def enqueued_at_field(fields: dict[str, bytes]) -> bytes | None:
-    """The stored enqueue time; a job queued when it was created stores only created_at."""
-    value = fields.get("enqueued_at")
-    if value is None and fields.get("status") not in (b"deferred", b"scheduled", None):
-        value = fields.get("created_at")
-    return value
 
 
 class Job:
@@ -79,7 +44,7 @@ class Job:
         keys: Keys | None = None,
     ) -> None:
         self.id = validate_job_id(id) if id is not None else new_job_id()
-        self.connection = resolve_connection(connection)
+        self._connection = connection
         self.serializer = resolve_serializer(serializer)
         self.keys = keys or resolve_keys(namespace)
         self._fields: dict[str, bytes] = {}
@@ -141,7 +106,7 @@ class Job:
         cls,
         job_id: str,
         fields: dict[bytes, bytes],
-        connection: Redis,
+        connection: Redis | None,
         keys: Keys,
         serializer: Serializer | None = None,
     ) -> Job:
@@ -157,6 +122,14 @@ class Job:
             raise NoSuchJobError(f"no such job {self.id!r}")
         self._load(fields)
 
+    @classmethod
+    def rebuild(cls, job_id: str, stored: dict[str, bytes], connection: Redis | None,
+                keys: Keys, serializer: Serializer | None = None) -> Job:
+        """The job another process holds, from its ``stored_fields()`` (a work-horse)."""
+        job = cls(job_id, connection=connection, serializer=serializer, keys=keys)
+        job._use(stored)
+        return job
+
     def stored_fields(self) -> dict[str, bytes]:
         """The job's hash as last read or written (a standby work-horse rebuilds the job)."""
         return dict(self._fields)
@@ -166,13 +139,28 @@ class Job:
         self._fields = fields
 
     def _load(self, fields: dict[bytes, bytes]) -> None:
-        self._fields = {k.decode(): v for k, v in fields.items()}
+        self._use({k.decode(): v for k, v in fields.items()})
+
+    def _use(self, fields: dict[str, bytes]) -> None:
+        self._fields = fields
         self._args = _MISSING
         self._meta = None
         self._result = _MISSING
-        ser = _text(self._fields.get("ser"))
+        ser = as_text(self._fields.get("ser"))
         if ser:
             self.serializer = serializer_by_name(ser, self.serializer)
+
+    @property
+    def connection(self) -> Redis:
+        """Resolved on first use, so a work-horse forked without redis-py imports it only
+        when the job itself talks to Redis."""
+        if self._connection is None:
+            self._connection = resolve_connection(None)
+        return self._connection
+
+    @connection.setter
+    def connection(self, value: Redis) -> None:
+        self._connection = value
 
     # -- identity and call -------------------------------------------------------------------
 
@@ -182,7 +170,7 @@ class Job:
 
     @property
     def func_name(self) -> str:
-        return _text(self._fields.get("func")) or ""
+        return as_text(self._fields.get("func")) or ""
 
     @property
     def func(self) -> Callable[..., Any]:
@@ -204,7 +192,7 @@ class Job:
 
     @property
     def description(self) -> str:
-        return _text(self._fields.get("description")) or self.get_call_string()
+        return as_text(self._fields.get("description")) or self.get_call_string()
 
     def get_call_string(self, limit: int = 200) -> str:
         """``module.func(1, 'a', key=2)``, shortened to ``limit`` characters."""
@@ -220,50 +208,50 @@ class Job:
 
     @property
     def origin(self) -> str:
-        return _text(self._fields.get("origin")) or defaults.QUEUE_NAME
+        return as_text(self._fields.get("origin")) or defaults.QUEUE_NAME
 
     @property
     def timeout(self) -> int:
-        return _int(self._fields.get("timeout")) or defaults.JOB_TIMEOUT
+        return as_int(self._fields.get("timeout")) or defaults.JOB_TIMEOUT
 
     @property
     def result_ttl(self) -> int:
-        value = _int(self._fields.get("result_ttl"))
+        value = as_int(self._fields.get("result_ttl"))
         return defaults.RESULT_TTL if value is None else value
 
     @property
     def failure_ttl(self) -> int:
-        value = _int(self._fields.get("failure_ttl"))
+        value = as_int(self._fields.get("failure_ttl"))
         return defaults.FAILURE_TTL if value is None else value
 
     @property
     def ttl(self) -> int | None:
-        return _int(self._fields.get("ttl"))
+        return as_int(self._fields.get("ttl"))
 
     @property
     def created_at(self) -> datetime | None:
-        return utc_from_timestamp(_float(self._fields.get("created_at")))
+        return utc_from_timestamp(as_number(self._fields.get("created_at")))
 
     @property
     def enqueued_at(self) -> datetime | None:
         """When the job last entered its queue (created_at if it was queued when created)."""
-        return utc_from_timestamp(_float(enqueued_at_field(self._fields)))
+        return utc_from_timestamp(as_number(enqueued_at_field(self._fields)))
 
     @property
     def started_at(self) -> datetime | None:
-        return utc_from_timestamp(_float(self._fields.get("started_at")))
+        return utc_from_timestamp(as_number(self._fields.get("started_at")))
 
     @property
     def ended_at(self) -> datetime | None:
-        return utc_from_timestamp(_float(self._fields.get("ended_at")))
+        return utc_from_timestamp(as_number(self._fields.get("ended_at")))
 
     @property
     def worker_name(self) -> str | None:
-        return _text(self._fields.get("worker"))
+        return as_text(self._fields.get("worker"))
 
     @property
     def dependency_ids(self) -> list[str]:
-        deps = _text(self._fields.get("deps"))
+        deps = as_text(self._fields.get("deps"))
         return deps.split(",") if deps else []
 
     @property
@@ -277,34 +265,34 @@ class Job:
 
     @property
     def retries_left(self) -> int | None:
-        return _int(self._fields.get("retries_left"))
+        return as_int(self._fields.get("retries_left"))
 
     @property
     def retry_intervals(self) -> list[int]:
-        text = _text(self._fields.get("retry_intervals"))
-        intervals = [_int(i) for i in text.split(",")] if text else []
+        text = as_text(self._fields.get("retry_intervals"))
+        intervals = [as_int(i) for i in text.split(",")] if text else []
         return [i for i in intervals if i is not None]
 
     def callback(self, kind: str) -> Callback | None:
         """The ``success``, ``failure`` or ``stopped`` callback, if any."""
-        text = _text(self._fields.get(f"cb_{kind}"))
+        text = as_text(self._fields.get(f"cb_{kind}"))
         return Callback.decode(text) if text else None
 
     def check_fields(self) -> None:
         """Raise DeserializationError naming a stored field that cannot be read (a corrupted
         hash). The properties read such a field as unset, so the job can still be settled."""
-        for name in _INT_FIELDS:
+        for name in INT_FIELDS:
             raw = self._fields.get(name)
-            if raw is not None and _int(raw) is None:
-                raise _corrupted(name, raw)
-        intervals = _text(self._fields.get("retry_intervals"))
-        if intervals and any(_int(i) is None for i in intervals.split(",")):
-            raise _corrupted("retry_intervals", intervals)
+            if raw is not None and as_int(raw) is None:
+                raise corrupted(name, raw)
+        intervals = as_text(self._fields.get("retry_intervals"))
+        if intervals and any(as_int(i) is None for i in intervals.split(",")):
+            raise corrupted("retry_intervals", intervals)
         for kind in ("success", "failure", "stopped"):
             try:
                 self.callback(kind)
             except ValueError:
-                raise _corrupted(f"cb_{kind}", self._fields[f"cb_{kind}"]) from None
+                raise corrupted(f"cb_{kind}", self._fields[f"cb_{kind}"]) from None
 
     @property
     def success_callback(self) -> Callback | None:
@@ -404,13 +392,14 @@ class Job:
     @property
     def exc_info(self) -> str | None:
         """The traceback of the last failure, as text."""
-        return _text(self.connection.hget(self.key, "exc_info"))
+        return as_text(self.connection.hget(self.key, "exc_info"))
 
     # -- operations --------------------------------------------------------------------------
 
     def cancel(self) -> None:
         """Take a queued, deferred or scheduled job out and keep it as canceled."""
         queue = self.origin if self._fields else self._load_origin()
+        from jobctl import scripting  # redis-py: not needed to run a job
         reply = scripting.CANCEL(
             self.connection,
             [
@@ -427,6 +416,7 @@ class Job:
     def requeue(self, at_front: bool = False) -> Job:
         """Put a failed, stopped or canceled job back in its queue."""
         queue = self.origin if self._fields else self._load_origin()
+        from jobctl import scripting  # redis-py: not needed to run a job
         reply = scripting.REQUEUE(
             self.connection,
             [
@@ -445,8 +435,8 @@ class Job:
     def delete(self, remove_from_queue: bool = True, delete_dependents: bool = False) -> None:
         """Remove the job from its queue and every registry, and forget it."""
         fields = self.connection.hmget(self.key, "origin", "deps")
-        queue = _text(fields[0]) or self.origin
-        deps = _text(fields[1])
+        queue = as_text(fields[0]) or self.origin
+        deps = as_text(fields[1])
         if delete_dependents:
             for dependent_id in self.dependent_ids:
                 Job(dependent_id, connection=self.connection, keys=self.keys).delete(
@@ -457,6 +447,7 @@ class Job:
             for kind in ("started", "finished", "failed", "canceled", "deferred", "scheduled")
         ]
         dependency_sets = [self.keys.dependents(d) for d in deps.split(",")] if deps else []
+        from jobctl import scripting  # redis-py: not needed to run a job
         scripting.DELETE(
             self.connection,
             [

@@ -210,7 +210,7 @@ def run_synchronously(job: Job, queue: Queue) -> None:
                         serializer=queue.serializer)
         if running is None:
             continue
-        outcome = perform(running, queue.connection)
+        outcome = perform(running)
         pending += settle(queue.connection, queue.keys, running, outcome, token).released
     with contextlib.suppress(NoSuchJobError):
         job.refresh()

@@ -54,7 +54,7 @@ class SimpleWorker(Worker):
     def execute(self, job: Job) -> Outcome:
         try:
             with self._interruptible(job.id):
-                return perform(job, self.connection, self.allow)
+                return perform(job, self.allow)
         except StopRequested:
             return Outcome(JobStatus.STOPPED, exc_info=f"job stopped: {self._stop_reason}",
                            retryable=False)

@@ -25,7 +25,8 @@ from jobctl.context import resolve_connection, resolve_keys
 from jobctl.dequeue import PriorityOrder
 from jobctl.dequeue import dequeue_strategy as dequeue_strategy_for
 from jobctl.execution import Outcome, perform, run_stopped_callback
-from jobctl.horse import TICK, HorseWatch, StandbyHorses, reap_pending
+from jobctl.forkserver import ForkServer
+from jobctl.horse import TICK, HorseWatch, LocalForks, Spawner, StandbyHorses
 from jobctl.job import Job
 from jobctl.keys import Keys
 from jobctl.lifecycle import NO_CLAIM, Claimed, ClaimGroup, new_token, settle, start
@@ -69,6 +70,7 @@ class Worker:
         shutdown_timeout: float | None = defaults.WARM_SHUTDOWN_TIMEOUT,
         abandon_policy: maintenance.AbandonPolicy | None = None,
         dequeue_strategy: str | PriorityOrder = "default",
+        fork_server: bool = False,
     ) -> None:
         items = [queues] if isinstance(queues, Queue | str) else list(queues)
         first = next((q for q in items if isinstance(q, Queue)), None)
@@ -106,7 +108,10 @@ class Worker:
         """The job claimed in passing and not yet running (heartbeats report and lease it)."""
         self._woken_by: str | None = None
         """The wake list whose token woke the worker last, until the claim that followed."""
-        self._horses = StandbyHorses(self._run_message)
+        self.fork_server = fork_server
+        """Fork work-horses from a small server process (jobctl.forkserver) instead of this
+        one: cheaper forks, but jobs see nothing this process set up after it started."""
+        self._horses: StandbyHorses | None = None
         self._identity: dict[str, Any] = {}
 
     @classmethod
@@ -135,6 +140,8 @@ class Worker:
             self.scheduler = Scheduler(self.connection, self.keys, self.queue_names, self.name,
                                        lock_ttl=max(self.lease, 3 * SCHEDULER_INTERVAL))
         self.shutdown.install()
+        if self.fork_server and self.mode == "fork" and self._horses is None:
+            self._horses = StandbyHorses(self._spawner())  # it boots while the worker starts
         processed = 0
         idle_since = time.monotonic()
         claimed: Claimed | None = None
@@ -159,8 +166,9 @@ class Worker:
         finally:
             if claimed is not None:
                 self._unclaim(claimed)
-            self._horses.close()
-            reap_pending()
+            if self._horses is not None:
+                self._horses.close()
+                self._horses = None
             self.shutdown.restore()
             self.unregister()
         return processed > 0
@@ -321,15 +329,29 @@ class Worker:
         watch = HorseWatch(on_tick=self.tick_while_busy, cold_shutdown=lambda: self.shutdown.cold,
                            tick=min(TICK, self.heartbeat_interval))
         message = pickle.dumps((job.id, job.stored_fields()), protocol=pickle.HIGHEST_PROTOCOL)
-        return self._horses.run(message, watch, hard_limit)
+        if self._horses is None:
+            self._horses = StandbyHorses(self._spawner())
+        outcome = self._horses.run(message, watch, hard_limit)
+        if outcome.imported and isinstance(self._horses.spawner, ForkServer):
+            self._horses.spawner.preload(outcome.imported)
+        return outcome
+
+    def _spawner(self) -> Spawner:
+        if self.fork_server:
+            settings = {"connection": self.connection, "keys": self.keys,
+                        "serializer": self.serializer, "allow": self.allow}
+            server = ForkServer.start(self._run_message, settings,
+                                      reply_timeout=max(1.0, min(10.0, self.lease / 3)))
+            if server is not None:
+                return server
+        return LocalForks(self._run_message)
 
     def _run_message(self, message: bytes) -> Outcome:
         """In a work-horse: rebuild the job the parent handed over (its own pickle of the id
         and the stored fields, nothing from Redis) and run it."""
         job_id, fields = pickle.loads(message)
-        stored = {name.encode(): value for name, value in fields.items()}
-        job = Job.from_fields(job_id, stored, self.connection, self.keys, self.serializer)
-        return perform(job, self.connection, self.allow)
+        return perform(Job.rebuild(job_id, fields, self.connection, self.keys, self.serializer),
+                       self.allow)
 
     # -- heartbeat, maintenance, commands ------------------------------------------------
 

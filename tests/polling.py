@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,3 +22,18 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10.0,
             described = what() if callable(what) else (what or repr(predicate))
             raise AssertionError(f"timed out after {timeout:g} s waiting for {described}")
         time.sleep(every)
+
+
+def live_children() -> set[int]:
+    """Live (not yet reaped) child processes of this process, from /proc."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == os.getpid() and fields[0] != "Z":
+                found.add(int(entry))
+    return found

@@ -10,29 +10,14 @@ import signal
 
 from jobctl import JobStatus, Queue, Worker
 from jobctl.execution import Outcome
-from jobctl.horse import HorseWatch, StandbyHorses
+from jobctl.horse import HorseWatch, LocalForks, StandbyHorses
 from tests import jobs
-from tests.polling import wait_until
+from tests.polling import live_children, wait_until
 
 
 def _report_pid(message: bytes) -> Outcome:
     """The work a child does in these tests: say which process it is."""
     return Outcome(JobStatus.FINISHED, result=message + b" %d" % os.getpid())
-
-
-def _children() -> set[int]:
-    """Live (not yet reaped) child processes of this process, from /proc."""
-    found = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == os.getpid() and fields[0] != "Z":
-                found.add(int(entry))
-    return found
 
 
 WATCH = HorseWatch(on_tick=lambda: "", cold_shutdown=lambda: False, tick=0.2)
@@ -46,11 +31,11 @@ def _ran_in(outcome: Outcome, message: bytes) -> int:
 
 
 def test_the_next_job_runs_in_a_child_forked_before_it(connection):
-    before = _children()
-    horses = StandbyHorses(_report_pid)
+    before = live_children()
+    horses = StandbyHorses(LocalForks(_report_pid))
     try:
         first = _ran_in(horses.run(b"one", WATCH, 10), b"one")
-        standby = _children() - before - {first}
+        standby = live_children() - before - {first}
         assert len(standby) == 1, "a standby child waits for the next job"
         second = _ran_in(horses.run(b"two", WATCH, 10), b"two")
         assert {second} == standby
@@ -60,13 +45,13 @@ def test_the_next_job_runs_in_a_child_forked_before_it(connection):
 
 
 def test_a_standby_that_died_while_waiting_costs_a_fork_not_the_job(connection):
-    before = _children()
-    horses = StandbyHorses(_report_pid)
+    before = live_children()
+    horses = StandbyHorses(LocalForks(_report_pid))
     try:
         first = _ran_in(horses.run(b"one", WATCH, 10), b"one")
-        [standby] = _children() - before - {first}
+        [standby] = live_children() - before - {first}
         os.kill(standby, signal.SIGKILL)
-        wait_until(lambda: standby not in _children(), 5, "the standby to die")
+        wait_until(lambda: standby not in live_children(), 5, "the standby to die")
         second = _ran_in(horses.run(b"two", WATCH, 10), b"two")
         assert second not in (standby, first, os.getpid())
     finally:
@@ -76,8 +61,8 @@ def test_a_standby_that_died_while_waiting_costs_a_fork_not_the_job(connection):
 def test_a_stopping_worker_leaves_no_child_behind(connection):
     q = Queue(connection=connection)
     ids = [q.enqueue(jobs.pid).id for _ in range(3)]
-    before = _children()
+    before = live_children()
     Worker([q], connection=connection).work(burst=True)
     pids = [q.fetch_job(i).return_value() for i in ids]
     assert len(set(pids)) == 3 and os.getpid() not in pids
-    assert _children() - before == set()
+    assert live_children() - before == set()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import jobctl
 from benchmarks.systems.rq_style import RQStyleAdapter
 
@@ -9,6 +11,10 @@ from benchmarks.systems.rq_style import RQStyleAdapter
 class Adapter(RQStyleAdapter):
     name = "jobctl"
     lib = jobctl
-    drain_modes = {"inprocess": "SimpleWorker (--no-fork)", "fork": "Worker (fork per job)"}
+    drain_modes = {"inprocess": "SimpleWorker (--no-fork)",
+                   "fork": "Worker (fork per job, from a fork server as `jobctl worker` does)"}
     bulk_method = ("Queue.enqueue_many(Queue.prepare_data(...)) (one script call per 1,000 jobs, "
                    "one round trip per batch)")
+
+    def worker_options(self, mode: str) -> dict[str, Any]:
+        return {"fork_server": True} if mode == "fork" else {}

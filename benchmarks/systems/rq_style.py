@@ -29,6 +29,10 @@ class RQStyleAdapter(System):
     def redis(self) -> redis.Redis:
         return self._redis
 
+    def worker_options(self, mode: str) -> dict[str, Any]:
+        """Keyword arguments for the worker class, beyond queues and connection."""
+        return {}
+
     def enqueue_one(self, task: str, *args: Any) -> None:
         self.queue.enqueue(getattr(tasks, task), *args)
 
@@ -43,7 +47,7 @@ class RQStyleAdapter(System):
     def prepare_worker(self, mode: str, expect: int | None) -> Callable[[], None]:
         self.check_mode(mode)
         cls = self.lib.SimpleWorker if mode == "inprocess" else self.lib.Worker
-        worker = cls([self.queue], connection=self._redis)
+        worker = cls([self.queue], connection=self._redis, **self.worker_options(mode))
 
         def run() -> None:
             worker.work(burst=expect is not None, logging_level="WARNING")

@@ -64,6 +64,10 @@ def worker(
         "--concurrency", "-c", min=1, help="Run N worker processes under one supervisor.")] = 1,
     no_fork: Annotated[bool, typer.Option(
         "--no-fork", help="Run jobs in the worker process (faster, no isolation).")] = False,
+    fork_server: Annotated[bool, typer.Option(
+        "--fork-server/--no-fork-server",
+        help="Fork each job's process from a small server process started with the worker "
+        "(cheaper forks), or from the worker itself.")] = True,
     max_jobs: Annotated[int | None, typer.Option(
         "--max-jobs", min=1, help="Exit after this many jobs.")] = None,
     max_idle_time: Annotated[float | None, typer.Option(
@@ -111,14 +115,16 @@ def worker(
     configure_logging(log_level, log_format)
     state.connect("worker")
     settings: dict[str, Any] = dict(
-        names=names, name=name, no_fork=no_fork, allow=tuple(allow or ()),
+        names=names, name=name, no_fork=no_fork, fork_server=fork_server,
+        allow=tuple(allow or ()),
         heartbeat_interval=heartbeat_interval, lease=lease, shutdown_timeout=shutdown_timeout,
         maintenance_interval=maintenance_interval, on_abandon=on_abandon,
         dequeue_strategy=dequeue_strategy,
     )
     work: dict[str, Any] = dict(burst=burst, max_jobs=max_jobs, max_idle_time=max_idle_time,
                                 with_scheduler=with_scheduler)
-    _banner(state, names, no_fork, concurrency, burst)
+    _banner(state, names, "in-process" if no_fork else
+            "fork per job" + (" (fork server)" if fork_server else ""), concurrency, burst)
     if concurrency == 1:
         single = _build_worker(state, settings, None)
         if burst_progress.wanted(state.output, burst, log_format, concurrency):
@@ -143,6 +149,7 @@ def _build_worker(state: CliState, settings: dict[str, Any], index: int | None) 
     if name and index is not None:
         name = f"{name}-{index}"
     worker_class = SimpleWorker if settings["no_fork"] else Worker
+    forking = {} if settings["no_fork"] else {"fork_server": settings["fork_server"]}
     return worker_class(
         settings["names"], connection=state.connect("worker"), name=name,
         serializer=state.serializer, namespace=state.keys.namespace, allow=settings["allow"],
@@ -150,15 +157,14 @@ def _build_worker(state: CliState, settings: dict[str, Any], index: int | None) 
         maintenance_interval=settings["maintenance_interval"],
         shutdown_timeout=settings["shutdown_timeout"],
         abandon_policy=AbandonPolicy(action=settings["on_abandon"]),
-        dequeue_strategy=settings["dequeue_strategy"],
+        dequeue_strategy=settings["dequeue_strategy"], **forking,
     )
 
 
-def _banner(state: CliState, names: list[str], no_fork: bool, concurrency: int,
+def _banner(state: CliState, names: list[str], mode: str, concurrency: int,
             burst: bool) -> None:
     from jobctl.connection import mask_url
 
-    mode = "in-process" if no_fork else "fork per job"
     logging.getLogger("jobctl.worker").info(
         "jobctl worker: redis %s, namespace %s, queues %s, %s%s%s",
         mask_url(state.url_used or ""), state.keys.namespace, ", ".join(names), mode,
