@@ -65,12 +65,14 @@ class ForkServer:
     """
 
     def __init__(self, process: subprocess.Popen[bytes], channel: socket.socket,
-                 fallback: LocalForks, reply_timeout: float) -> None:
+                 local_forks: LocalForks, reply_timeout: float) -> None:
         self._process = process
         self._channel = channel
-        self._fallback: LocalForks | None = None
-        self._spare_fallback = fallback
+        self._local_forks = local_forks
+        self._lost = False
+        """The server is gone or stopped answering: the worker forks its work-horses."""
         self._local: set[int] = set()
+        """Pids of the work-horses the worker forked itself (since the server was lost)."""
         self._preload: list[str] = []
         self._awaiting_pid: list[Standby] = []
         """Standbys asked for whose pid (the server's reply) has not been read yet."""
@@ -117,7 +119,7 @@ class ForkServer:
         self._preload.extend(modules)
 
     def fork_standby(self) -> Standby:
-        if self._fallback is None:
+        if not self._lost:
             job_read, job_write = os.pipe()
             outcome_read, outcome_write = os.pipe()
             try:
@@ -133,14 +135,13 @@ class ForkServer:
             finally:
                 os.close(job_read)
                 os.close(outcome_write)
-        assert self._fallback is not None
-        standby = self._fallback.fork_standby()
+        standby = self._local_forks.fork_standby()
         self._local.add(standby.pid)
         return standby
 
     def ready(self, standby: Standby) -> bool:
         if standby.pid in self._local:
-            return self._spare_fallback.ready(standby)
+            return self._local_forks.ready(standby)
         self._read_pids()
         if standby.pid > 0:
             return True
@@ -151,7 +152,7 @@ class ForkServer:
     def reap(self, pid: int) -> str:
         if pid in self._local:
             self._local.discard(pid)
-            return self._spare_fallback.reap(pid)
+            return self._local_forks.reap(pid)
         self._read_pids()
         status = self._ask(("status", pid))
         return exit_status(status) if isinstance(status, int) else "exit status unknown"
@@ -159,7 +160,7 @@ class ForkServer:
     def reap_later(self, pid: int) -> None:
         if pid in self._local:
             self._local.discard(pid)
-            self._spare_fallback.reap_later(pid)
+            self._local_forks.reap_later(pid)
 
     def close(self) -> None:
         """Stop the server (end of file on its socket) and wait for it."""
@@ -169,7 +170,7 @@ class ForkServer:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
-        self._spare_fallback.close()
+        self._local_forks.close()
 
     def _read_pids(self) -> None:
         """Read the replies to forks asked for earlier (a pid, or -1 when there is none)."""
@@ -181,7 +182,7 @@ class ForkServer:
     def _ask(self, request: tuple[Any, ...] | None) -> Any:
         """Send a request (None: only read the reply to a fork asked for earlier); None when
         the server is gone or too slow, after which the worker forks its work-horses itself."""
-        if self._fallback is not None:
+        if self._lost:
             return None
         try:
             if request is not None:
@@ -194,7 +195,7 @@ class ForkServer:
     def _give_up(self, reason: BaseException) -> None:
         logger.warning("fork server lost (%s): the worker forks its work-horses itself",
                        reason or type(reason).__name__)
-        self._fallback = self._spare_fallback
+        self._lost = True
         with contextlib.suppress(OSError):
             self._channel.close()
         with contextlib.suppress(OSError):

@@ -106,7 +106,10 @@ def test_a_connection_whose_settings_cannot_be_copied_keeps_work_horses_in_the_w
     q = Queue(connection=connection)
     job = q.enqueue(light_jobs.where)
     own = redis.Redis.from_url(redis_url, credential_provider=Credentials())
-    Worker([q], connection=own, fork_server=True).work(burst=True)
+    try:
+        Worker([q], connection=own, fork_server=True).work(burst=True)
+    finally:
+        own.close()
     assert job.return_value()["parent"] == os.getpid()
 
 
