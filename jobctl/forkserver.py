@@ -143,7 +143,7 @@ class ForkServer:
         if standby.pid in self._local:
             return self._local_forks.ready(standby)
         self._read_pids()
-        if standby.pid > 0:
+        if standby.pid > 0 and not self._lost:  # a lost server's children die with it
             return True
         for fd in (standby.job_fd, standby.outcome_fd):
             os.close(fd)

@@ -9,6 +9,7 @@ anything only the worker needs (subprocess, logging).
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import os
 import pickle
@@ -83,11 +84,15 @@ def serve(package: types.ModuleType, fd: int) -> None:  # pragma: no cover - run
         run = _job_runner(init["keys"], init["serializer"], tuple(init["allow"]))
         libc_prctl()  # looked up (and set up) once, before the first fork
         _finish_package_on_demand(package)
+        # Out of the collector's reach from now on: a full collection in the server would
+        # write to every object, copying each page it shares with its children.
+        gc.freeze()
         while True:
             request, fds = receive_message(channel)
             _collect(live, statuses)
             if request[0] == "fork":
-                _import_quietly(request[1])
+                if _import_quietly(request[1]):
+                    gc.freeze()
                 reply: Any = _fork(fds, channel, run)
                 if reply > 0:
                     live.add(reply)
@@ -164,14 +169,17 @@ _REFUSED: set[str] = set()
 """Modules that failed to import in the server: not tried again (each job imports them)."""
 
 
-def _import_quietly(modules: list[str]) -> None:  # pragma: no cover - runs in the server
-    """Import what jobs imported; a module that fails here fails again in the job, visibly."""
+def _import_quietly(modules: list[str]) -> bool:  # pragma: no cover - runs in the server
+    """Import what jobs imported; a module that fails here fails again in the job, visibly.
+    Returns whether anything was imported."""
+    known = len(sys.modules)
     for name in modules:
         if name not in sys.modules and name not in _REFUSED and name != "__main__":
             try:
                 importlib.import_module(name)
             except BaseException:
                 _REFUSED.add(name)
+    return len(sys.modules) != known
 
 
 def _configure_logging(settings: dict[str, Any]) -> None:  # pragma: no cover - in the server
