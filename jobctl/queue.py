@@ -214,10 +214,12 @@ class Queue:
 
     def enqueue_prepared(self, prepared: PreparedJob, due: float | None = None) -> Job:
         """Write a validated job in one round trip (one script); ``due`` schedules it."""
-        batch = [prepared]
-        command = enqueuing.script_command(self.keys, self.name, batch, due)
+        if due is None and not prepared.dependencies.job_ids:
+            command = enqueuing.short_command(self.keys, self.name, prepared)
+        else:
+            command = enqueuing.script_command(self.keys, self.name, [prepared], due)
         [reply] = scripting.ENQUEUE.run_commands(self.connection, [command])
-        [outcome] = enqueuing.outcomes(reply, batch)
+        outcome = enqueuing.outcome(reply, prepared)
         if isinstance(outcome, Exception):
             raise outcome
         return self._written_job(prepared, outcome)

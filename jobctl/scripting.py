@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import weakref
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -71,6 +72,11 @@ class LuaScript:
         were refused are sent again (the others ran: sending them twice would run them twice).
         """
         replies = _call_many(client, commands, self.keep_connection)
+        for reply in replies:
+            if isinstance(reply, Exception):
+                break
+        else:
+            return replies  # the common case, checked in one pass
         refused = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
         if refused:
             client.script_load(self.source)
@@ -187,21 +193,35 @@ class _KeptConnections:
         self._idle: weakref.WeakKeyDictionary[ConnectionPool, list[Connection]] = (
             weakref.WeakKeyDictionary()
         )
+        self._last: tuple[Callable[[], ConnectionPool | None], list[Connection]] = _NO_POOL
+        """The pool asked for last (by weak reference) and its list: a producer uses one."""
         os.register_at_fork(after_in_child=self._forget)
 
     def _forget(self) -> None:
         # Dropped, not disconnected: closing the child's copy leaves the parent's socket open.
         self._idle = weakref.WeakKeyDictionary()
+        self._last = _NO_POOL
 
     def idle(self, pool: ConnectionPool) -> list[Connection] | None:
         """The pool's idle kept connections (a list to take from and add to), or None when
         connections of this pool are not kept."""
+        last_pool, idle = self._last
+        if last_pool() is pool:
+            return idle
         if type(pool) is not ConnectionPool:
             return None
-        idle = self._idle.get(pool)
-        if idle is None:
-            idle = self._idle.setdefault(pool, [])
-        return idle
+        found = self._idle.get(pool)
+        if found is None:
+            found = self._idle.setdefault(pool, [])
+        self._last = (weakref.ref(pool), found)
+        return found
+
+
+def _no_pool() -> None:
+    return None
+
+
+_NO_POOL: tuple[Callable[[], ConnectionPool | None], list[Connection]] = (_no_pool, [])
 
 
 _KEEP_IDLE = 4

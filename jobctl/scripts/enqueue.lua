@@ -16,6 +16,36 @@
 -- and is this very request resent, e the id exists, m a dependency does not exist), then for
 -- each r, e or m in order a newline and its detail: the status found, or the missing id.
 -- (One bulk string: cheaper for the client to read than an array.)
+--
+-- Short form, for one job queued now that has no dependencies (Queue.enqueue's common case):
+-- four KEYS, which the long form never has, and fewer arguments, run as straight-line code.
+-- KEYS[1] queue list   KEYS[2] queues set   KEYS[3] queue's wake list   KEYS[4] the job's hash
+-- ARGV[1] queue name   ARGV[2] id   ARGV[3] flags (as above)   ARGV[4] ttl seconds or ""
+-- then the field pairs. Same effects and reply as the long form with that one job (a written
+-- job's "q" comes as a status reply rather than a bulk string).
+if #KEYS == 4 then
+  local job, flags = KEYS[4], ARGV[3]
+  if redis.call('EXISTS', job) == 1 then
+    return (string.byte(flags, 3) == 49 and 'r\n' or 'e\n') ..
+      (redis.call('HGET', job, 'status') or '')
+  end
+  redis.call('HSET', job, 'status', 'queued', unpack(ARGV, 5))
+  if ARGV[4] ~= '' then
+    redis.call('EXPIRE', job, ARGV[4])
+  end
+  redis.call('SADD', KEYS[2], ARGV[1])
+  local length
+  if string.byte(flags, 1) == 49 then
+    length = redis.call('LPUSH', KEYS[1], ARGV[2])
+  else
+    length = redis.call('RPUSH', KEYS[1], ARGV[2])
+  end
+  if length == 1 then -- the queue was empty: wake a blocked worker (see the end of the script)
+    redis.call('LPUSH', KEYS[3], '1')
+    redis.call('LTRIM', KEYS[3], 0, 0)
+  end
+  return {ok = 'q'} -- a status reply: the same bytes to the client, read in one step
+end
 local queue, wake = KEYS[1], KEYS[3]
 local name, now = ARGV[1], ARGV[2]
 local codes, details, front, back = {}, {}, {}, {}
