@@ -165,3 +165,22 @@ def test_kill_horse_and_job_stop(
 
         assert cli("worker-stop", "horse-owner").code == 0
         assert worker.wait(10) == 0
+
+
+def test_worker_forks_from_its_fork_server_unless_told_not_to(
+    exe: Runner, connection: redis.Redis
+) -> None:
+    """The fork server's children lack redis-py (the server never imports it); the worker's
+    own children inherit it."""
+    served = [enqueue(connection, "tests.light_jobs.where") for _ in range(2)]
+    result = exe("worker", "--burst")
+    assert result.code == 0, result
+    assert "fork per job (fork server)" in result.err_lines[0]
+    assert [job.return_value()["redis_loaded"] for job in served] == [False, False]
+
+    own = [enqueue(connection, "tests.light_jobs.where") for _ in range(2)]
+    result = exe("worker", "--burst", "--no-fork-server")
+    assert result.code == 0, result
+    assert "fork server" not in result.err_lines[0]
+    assert [job.return_value()["redis_loaded"] for job in own] == [True, True]
+    assert len({job.return_value()["parent"] for job in own}) == 1
