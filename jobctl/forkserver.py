@@ -83,8 +83,8 @@ class ForkServer:
               reply_timeout: float) -> ForkServer | None:
         """Start a server for a worker with these settings (``serializer``, ``keys``,
         ``allow``, ``connection``); None when one cannot be started (the worker forks)."""
-        if not sys.platform.startswith("linux"):
-            return None
+        if not sys.platform.startswith("linux") or not sys.executable:
+            return None  # no parent-death signal elsewhere; no interpreter to start when embedded
         recipe = ConnectionRecipe.of(settings.pop("connection"))
         if recipe is None:
             logger.info("fork server not used: the connection's settings cannot be copied")
