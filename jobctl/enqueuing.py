@@ -165,9 +165,6 @@ def short_command(keys: Keys, queue: str, job: PreparedJob) -> bytes:
 
 def outcome(reply: bytes, job: PreparedJob) -> Outcome:
     """The outcome of the call that wrote the one job ``job``, from its reply."""
-    written = _ONE_WRITTEN.get(reply)
-    if written is not None:
-        return written
     [result] = outcomes(reply, [job])
     return result
 

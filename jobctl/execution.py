@@ -3,6 +3,7 @@ worker and synchronous queues, so all three behave the same."""
 
 from __future__ import annotations
 
+import pickle
 import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,9 @@ from jobctl.utils import resolve_callable
 
 if TYPE_CHECKING:
     from redis import Redis
+
+    from jobctl.keys import Keys
+    from jobctl.serializers import Serializer
 
 DENIED_CALLABLES = (
     "os.system",
@@ -112,6 +116,19 @@ def load_call(job: Job, allow: tuple[str, ...] = ()) -> tuple[Any, tuple[Any, ..
     except Exception as exc:
         raise DeserializationError(f"cannot decode payload: {type(exc).__name__}: {exc}") from exc
     return func, args, kwargs
+
+
+def job_message(job: Job) -> bytes:
+    """What a worker hands its work-horse: the job's id and stored fields (the parent's own
+    data, so the child reads nothing from Redis before it runs the job)."""
+    return pickle.dumps((job.id, job.stored_fields()), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def perform_message(message: bytes, connection: Redis | None, keys: Keys,
+                    serializer: Serializer, allow: tuple[str, ...] = ()) -> Outcome:
+    """In a work-horse: rebuild the job of a ``job_message`` and run it."""
+    job_id, fields = pickle.loads(message)
+    return perform(Job.rebuild(job_id, fields, connection, keys, serializer), allow)
 
 
 def perform(job: Job, allow: tuple[str, ...] = ()) -> Outcome:

@@ -8,7 +8,6 @@ anything only the worker needs (subprocess, logging).
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import importlib
 import os
@@ -21,9 +20,8 @@ from collections.abc import Callable
 from typing import Any
 
 from jobctl.context import use_process_connection
-from jobctl.execution import Outcome, perform
-from jobctl.horse import await_job, child_main, libc_prctl
-from jobctl.job import Job
+from jobctl.execution import Outcome, perform_message
+from jobctl.horse import await_job, child_main, kill_group, libc_prctl
 
 KEPT_STATUSES = 256
 """Exit statuses of recent children the server keeps until the worker asks for them."""
@@ -101,19 +99,15 @@ def serve(package: types.ModuleType, fd: int) -> None:  # pragma: no cover - run
             send_message(channel, reply)
     except (EOFError, OSError):
         for pid in live:
-            with contextlib.suppress(OSError):
-                os.killpg(pid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+            kill_group(pid)
         os._exit(0)
 
 
 def _job_runner(keys: Any, serializer: Any, allow: tuple[str, ...]
                 ) -> Callable[[bytes], Outcome]:
     def run(message: bytes) -> Outcome:
-        job_id, fields = pickle.loads(message)
         known = len(sys.modules)
-        outcome = perform(Job.rebuild(job_id, fields, None, keys, serializer), allow)
+        outcome = perform_message(message, None, keys, serializer, allow)
         if len(sys.modules) != known:  # listing sys.modules writes to every name it holds
             outcome.imported = tuple(list(sys.modules)[known:])
         return outcome

@@ -73,6 +73,9 @@ class Spawner(Protocol):
     def reap_later(self, pid: int) -> None:
         """The child delivered its outcome and exits now: collect it without waiting."""
 
+    def preload(self, modules: tuple[str, ...]) -> None:
+        """A job imported these: later children should start with them (when they can)."""
+
     def close(self) -> None:
         """The worker stops: release what the spawner holds."""
 
@@ -101,6 +104,10 @@ class LocalForks:
 
     def reap_later(self, pid: int) -> None:
         _pending_reaps.append(pid)
+
+    def preload(self, modules: tuple[str, ...]) -> None:
+        """Nothing to do: a job's imports stay in its child, and the worker's children start
+        from the worker's memory."""
 
     def close(self) -> None:
         reap_pending()
@@ -162,6 +169,8 @@ class StandbyHorses:
             outcome = self._run_in(standby, message, watch, hard_limit)
         if outcome is None:
             outcome = self._run_in(self.spawner.fork_standby(), message, watch, hard_limit)
+        if outcome is not None and outcome.imported:
+            self.spawner.preload(outcome.imported)
         return outcome or Outcome(JobStatus.FAILED,
                                   exc_info="work-horse terminated before it took the job")
 

@@ -210,9 +210,7 @@ class _KeptConnections:
             return idle
         if type(pool) is not ConnectionPool:
             return None
-        found = self._idle.get(pool)
-        if found is None:
-            found = self._idle.setdefault(pool, [])
+        found = self._idle.setdefault(pool, [])
         self._last = (weakref.ref(pool), found)
         return found
 

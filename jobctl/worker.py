@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 import socket
 import threading
 import time
@@ -24,7 +23,7 @@ from jobctl import defaults, lifecycle, maintenance, scripting
 from jobctl.context import resolve_connection, resolve_keys
 from jobctl.dequeue import PriorityOrder
 from jobctl.dequeue import dequeue_strategy as dequeue_strategy_for
-from jobctl.execution import Outcome, perform, run_stopped_callback
+from jobctl.execution import Outcome, job_message, perform_message, run_stopped_callback
 from jobctl.forkserver import ForkServer
 from jobctl.horse import TICK, HorseWatch, LocalForks, Spawner, StandbyHorses
 from jobctl.job import Job
@@ -328,13 +327,9 @@ class Worker:
         hard_limit = None if job.timeout < 0 else job.timeout + self.hard_kill_grace
         watch = HorseWatch(on_tick=self.tick_while_busy, cold_shutdown=lambda: self.shutdown.cold,
                            tick=min(TICK, self.heartbeat_interval))
-        message = pickle.dumps((job.id, job.stored_fields()), protocol=pickle.HIGHEST_PROTOCOL)
         if self._horses is None:
             self._horses = StandbyHorses(self._spawner())
-        outcome = self._horses.run(message, watch, hard_limit)
-        if outcome.imported and isinstance(self._horses.spawner, ForkServer):
-            self._horses.spawner.preload(outcome.imported)
-        return outcome
+        return self._horses.run(job_message(job), watch, hard_limit)
 
     def _spawner(self) -> Spawner:
         if self.fork_server:
@@ -347,11 +342,8 @@ class Worker:
         return LocalForks(self._run_message)
 
     def _run_message(self, message: bytes) -> Outcome:
-        """In a work-horse: rebuild the job the parent handed over (its own pickle of the id
-        and the stored fields, nothing from Redis) and run it."""
-        job_id, fields = pickle.loads(message)
-        return perform(Job.rebuild(job_id, fields, self.connection, self.keys, self.serializer),
-                       self.allow)
+        """In a work-horse forked by this process: run the job handed over."""
+        return perform_message(message, self.connection, self.keys, self.serializer, self.allow)
 
     # -- heartbeat, maintenance, commands ------------------------------------------------
 
