@@ -21,7 +21,7 @@ from typing import Any
 
 from jobctl.context import use_process_connection
 from jobctl.execution import Outcome, perform_message
-from jobctl.horse import await_job, child_main, kill_group, libc_prctl
+from jobctl.horse import child_main, kill_group, libc_prctl, serve_jobs
 
 KEPT_STATUSES = 256
 """Exit statuses of recent children the server keeps until the worker asks for them."""
@@ -126,7 +126,7 @@ def _fork(fds: list[int], channel: socket.socket,
     pid = os.fork()
     if pid == 0:
         channel.close()
-        child_main(lambda: await_job(job_read, run), outcome_write, server, libc_prctl(),
+        child_main(lambda: serve_jobs(job_read, outcome_write, run), server, libc_prctl(),
                    reset_signals=False)
     os.close(job_read)
     os.close(outcome_write)

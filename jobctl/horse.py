@@ -1,10 +1,15 @@
-"""The work-horse: a fresh child process for every job, and the parent's watch over it.
+"""The work-horse: a child process for every job (or for a few jobs in turn), and the
+parent's watch over it.
 
 The child runs the job under its soft time limit and sends the outcome back through a pipe;
 the parent never blocks on the child, so it keeps heartbeating, reads control commands, and
 kills the child's whole process group if the job overruns its hard limit or is stopped.
 Children are forked one job ahead (a standby waits on a pipe for its job), so the fork's cost
 overlaps the previous job instead of delaying the next.
+
+Both pipes carry length-prefixed messages (``write_frame``/``read_frame``), so a child can
+take another job after it answered one: a worker given ``jobs_per_horse`` > 1 reuses each
+child for that many jobs, trading a fresh process per job for the cost of a fork.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ TICK = 1.0
 
 PR_SET_PDEATHSIG = 1
 PR_GET_DUMPABLE = 3
+FRAME_HEADER = 8
+"""Bytes of the length before each message on a work-horse's pipes."""
 
 
 @dataclass
@@ -53,8 +60,10 @@ class Standby:
 
     pid: int
     job_fd: int
-    """Where the parent writes the job (then closes it); end of file without one: exit."""
+    """Where the parent writes jobs; closed after the last one, and the child exits."""
     outcome_fd: int
+    jobs_taken: int = 0
+    """Jobs handed to this child so far (more than one only with ``jobs_per_horse`` > 1)."""
 
 
 class Spawner(Protocol):
@@ -62,7 +71,7 @@ class Spawner(Protocol):
     its fork server (``jobctl.forkserver.ForkServer``), which is smaller and so forks faster."""
 
     def fork_standby(self) -> Standby:
-        """Start a child that waits on a pipe for one job message and runs it."""
+        """Start a child that runs the job messages arriving on a pipe (``serve_jobs``)."""
 
     def ready(self, standby: Standby) -> bool:
         """Whether the standby can take a job (not seen dead); False closes its pipes."""
@@ -71,7 +80,7 @@ class Spawner(Protocol):
         """Wait for a child that was killed or closed its pipe; its exit status as text."""
 
     def reap_later(self, pid: int) -> None:
-        """The child delivered its outcome and exits now: collect it without waiting."""
+        """The child delivered its last outcome and exits now: collect it without waiting."""
 
     def preload(self, modules: tuple[str, ...]) -> None:
         """A job imported these: later children should start with them (when they can)."""
@@ -114,10 +123,10 @@ class LocalForks:
 
 
 def fork_standby(run_message: Callable[[bytes], Outcome]) -> Standby:
-    """Fork a child that waits for one job message and runs ``run_message(message)``.
+    """Fork a child that runs each job message it is sent with ``run_message(message)``.
 
-    A child that delivered its outcome is reaped later (before the next fork), so its job is
-    settled without waiting for the child's exit.
+    A child that delivered its last outcome is reaped later (before the next fork), so its job
+    is settled without waiting for the child's exit.
     """
     reap_pending()
     job_read, job_write = os.pipe()
@@ -130,7 +139,7 @@ def fork_standby(run_message: Callable[[bytes], Outcome]) -> Standby:
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
         os.close(job_write)
         os.close(outcome_read)
-        child_main(lambda: await_job(job_read, run_message), outcome_write, parent, prctl)
+        child_main(lambda: serve_jobs(job_read, outcome_write, run_message), parent, prctl)
     os.close(job_read)
     os.close(outcome_write)
     with contextlib.suppress(OSError):
@@ -138,82 +147,133 @@ def fork_standby(run_message: Callable[[bytes], Outcome]) -> Standby:
     return Standby(pid, job_write, outcome_read)
 
 
-def await_job(job_fd: int, run_message: Callable[[bytes], Outcome]) -> Outcome:
-    """In a standby child: read the job message to its end and run it (no message: exit)."""
-    chunks = []
-    while chunk := os.read(job_fd, 1 << 20):
+def serve_jobs(job_fd: int, outcome_fd: int, run_message: Callable[[bytes], Outcome]) -> None:
+    """In a work-horse: run each job message that arrives and send back its outcome, until
+    the parent closes the job pipe (a standby dismissed without a job just exits)."""
+    while (message := read_frame(job_fd)) is not None:
+        outcome = run_message(message)
+        write_frame(outcome_fd, pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def write_frame(fd: int, data: bytes) -> None:
+    """Write one message, its length first (a blocking write of all of it)."""
+    view = memoryview(len(data).to_bytes(FRAME_HEADER, "little") + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def read_frame(fd: int) -> bytes | None:
+    """Read one message written by ``write_frame``; None at end of file, even mid-message."""
+    header = _read_exactly(fd, FRAME_HEADER)
+    return None if header is None else _read_exactly(fd, int.from_bytes(header, "little"))
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    chunks, missing = [], size
+    while missing:
+        chunk = os.read(fd, min(missing, 1 << 20))
+        if not chunk:
+            return None
         chunks.append(chunk)
-    if not chunks:  # dismissed: the worker stops or replaces it
-        os._exit(0)
-    return run_message(b"".join(chunks))
+        missing -= len(chunk)
+    return b"".join(chunks)
+
+
+def frame_length(buffer: bytearray) -> int | None:
+    """The size of the whole first message in ``buffer`` (header included), once its header
+    has arrived."""
+    if len(buffer) < FRAME_HEADER:
+        return None
+    return FRAME_HEADER + int.from_bytes(buffer[:FRAME_HEADER], "little")
 
 
 class StandbyHorses:
-    """Keeps one standby child ready, so each job runs in a fresh child forked ahead of it.
+    """Keeps one standby child ready, so each job runs in a child forked ahead of it.
 
-    The next standby is forked right after a job is handed over, while that job runs (the two
-    processes share the cores), and an idle worker has one waiting: claim to start costs a pipe
-    write, not a fork.
+    The next standby is forked right after a child is handed its last job, while that job
+    runs (the two processes share the cores), and an idle worker has one waiting: claim to
+    start costs a pipe write, not a fork. With ``jobs_per_horse`` > 1, a child that answered
+    is kept and handed the next job, until it has taken that many.
     """
 
-    def __init__(self, spawner: Spawner) -> None:
+    def __init__(self, spawner: Spawner, jobs_per_horse: int = 1) -> None:
         self.spawner = spawner
+        self.jobs_per_horse = jobs_per_horse
         self._standby: Standby | None = None
+        self._kept: Standby | None = None
+        """The child that ran the last job and may take the next one."""
 
     def run(self, message: bytes, watch: HorseWatch, hard_limit: float | None) -> Outcome:
-        """Run a job message in a fresh child: the standby, or one forked now when there is
-        none or it died while it waited (and then the next standby is forked meanwhile)."""
-        standby, self._standby = self._standby, None
+        """Run a job message in a child: the one kept from the last job, the standby, or one
+        forked now when those are gone (killed while they waited)."""
         outcome = None
-        if standby is not None:
-            outcome = self._run_in(standby, message, watch, hard_limit)
-        if outcome is None:
-            outcome = self._run_in(self.spawner.fork_standby(), message, watch, hard_limit)
+        for take in (self._take_kept, self._take_standby, self.spawner.fork_standby):
+            horse = take()
+            if horse is not None:
+                outcome = self._run_in(horse, message, watch, hard_limit)
+            if outcome is not None:
+                break
         if outcome is not None and outcome.imported:
             self.spawner.preload(outcome.imported)
         return outcome or Outcome(JobStatus.FAILED,
                                   exc_info="work-horse terminated before it took the job")
 
-    def _run_in(self, standby: Standby, message: bytes, watch: HorseWatch,
+    def _take_kept(self) -> Standby | None:
+        horse, self._kept = self._kept, None
+        return horse
+
+    def _take_standby(self) -> Standby | None:
+        horse, self._standby = self._standby, None
+        return horse
+
+    def _run_in(self, horse: Standby, message: bytes, watch: HorseWatch,
                 hard_limit: float | None) -> Outcome | None:
-        """Hand ``message`` to a standby child, fork the next standby while the child starts
-        the job, then watch it (heartbeats, commands, the hard limit) until its outcome arrives.
+        """Hand ``message`` to a child; when that is its last job, close its job pipe and fork
+        the next standby while it starts the job; then watch it (heartbeats, commands, the
+        hard limit) until its outcome arrives.
 
         None when the child is gone (killed while it waited): the caller runs the job another
         way.
         """
-        if not self.spawner.ready(standby):
+        if not self.spawner.ready(horse):
             return None
+        horse.jobs_taken += 1
+        last = horse.jobs_taken >= self.jobs_per_horse
         try:
-            with os.fdopen(standby.job_fd, "wb") as pipe:
-                pipe.write(message)
+            write_frame(horse.job_fd, message)
         except OSError:
-            dismiss(standby, close_job_fd=False)
-            self.spawner.reap_later(standby.pid)
+            dismiss(horse)
+            self.spawner.reap_later(horse.pid)
             return None
-        self._standby = self.spawner.fork_standby()
-        try:
-            return _watch(standby.pid, standby.outcome_fd, watch, hard_limit, self.spawner)
-        finally:
-            os.close(standby.outcome_fd)
+        if last:
+            os.close(horse.job_fd)
+            if self._standby is None:
+                self._standby = self.spawner.fork_standby()
+        outcome, answered = _watch(horse.pid, horse.outcome_fd, watch, hard_limit, self.spawner)
+        if answered and not last:
+            self._kept = horse
+            return outcome
+        os.close(horse.outcome_fd)
+        if not last:
+            os.close(horse.job_fd)
+        if answered:
+            self.spawner.reap_later(horse.pid)  # it read end of file and exits
+        return outcome
 
     def close(self) -> None:
-        """Dismiss the standby child and release the spawner (the worker stops)."""
-        if self._standby is not None:
-            if self.spawner.ready(self._standby):
-                dismiss(self._standby)
-                self.spawner.reap_later(self._standby.pid)
-            self._standby = None
+        """Dismiss the waiting children and release the spawner (the worker stops)."""
+        for horse in (self._take_kept(), self._take_standby()):
+            if horse is not None and self.spawner.ready(horse):
+                dismiss(horse)
+                self.spawner.reap_later(horse.pid)
         self.spawner.close()
 
 
-def dismiss(standby: Standby, close_job_fd: bool = True) -> None:
-    """Let a standby child exit without a job (it reads end of file)."""
-    if close_job_fd:
+def dismiss(standby: Standby) -> None:
+    """Let a waiting child exit without another job (it reads end of file)."""
+    for fd in (standby.job_fd, standby.outcome_fd):
         with contextlib.suppress(OSError):
-            os.close(standby.job_fd)
-    with contextlib.suppress(OSError):
-        os.close(standby.outcome_fd)
+            os.close(fd)
 
 
 _pending_reaps: list[int] = []
@@ -255,9 +315,9 @@ def die_with_parent(parent: int, prctl: Callable[..., int] | None) -> None:
         os._exit(1)
 
 
-def child_main(run: Callable[[], Outcome], write_fd: int, parent: int,
-               prctl: Callable[..., int] | None, reset_signals: bool = True) -> None:
-    """Run a work-horse: its own process group, death with its parent, then the job; never
+def child_main(serve: Callable[[], None], parent: int, prctl: Callable[..., int] | None,
+               reset_signals: bool = True) -> None:
+    """Run a work-horse: its own process group, death with its parent, then its jobs; never
     returns (the child must not unwind into the parent's stack, or pytest's).
 
     A child of the fork server keeps the server's signal handlers (``reset_signals`` False),
@@ -271,10 +331,7 @@ def child_main(run: Callable[[], Outcome], write_fd: int, parent: int,
         if reset_signals:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-        outcome = run()
-        view = memoryview(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
-        while view:
-            view = view[os.write(write_fd, view):]
+        serve()
     except BaseException:
         code = 1
     finally:
@@ -282,8 +339,9 @@ def child_main(run: Callable[[], Outcome], write_fd: int, parent: int,
 
 
 def _watch(pid: int, read_fd: int, watch: HorseWatch, hard_limit: float | None,
-           spawner: Spawner) -> Outcome:
-    chunks: list[bytes] = []
+           spawner: Spawner) -> tuple[Outcome, bool]:
+    """Wait for the child's outcome; also whether it answered (and so may live on)."""
+    received = bytearray()
     deadline = None if hard_limit is None else time.monotonic() + hard_limit
     stop_reason = ""
     while True:
@@ -294,9 +352,17 @@ def _watch(pid: int, read_fd: int, watch: HorseWatch, hard_limit: float | None,
             chunk = os.read(read_fd, 1 << 20)
             if not chunk:
                 break
-            chunks.append(chunk)
-            continue
-        if watch.cold_shutdown():
+            received += chunk
+            size = frame_length(received)
+            if size is None or len(received) < size:
+                continue
+            try:
+                outcome: Outcome = pickle.loads(received[FRAME_HEADER:size])
+            except Exception:  # pragma: no cover - something else wrote to the pipe
+                stop_reason = "garbled"
+            else:
+                return outcome, True
+        elif watch.cold_shutdown():
             stop_reason = "cold"
         elif deadline is not None and time.monotonic() >= deadline:
             stop_reason = "timeout"
@@ -305,19 +371,11 @@ def _watch(pid: int, read_fd: int, watch: HorseWatch, hard_limit: float | None,
         if stop_reason:
             kill_group(pid)
             break
-    if stop_reason:
-        spawner.reap(pid)
-        return _stopped_outcome(stop_reason, hard_limit)
-    if chunks:
-        try:
-            outcome: Outcome = pickle.loads(b"".join(chunks))
-        except Exception:
-            pass
-        else:
-            spawner.reap_later(pid)
-            return outcome
     status = spawner.reap(pid)
-    return Outcome(JobStatus.FAILED, exc_info=f"work-horse terminated unexpectedly ({status})")
+    if stop_reason and stop_reason != "garbled":
+        return _stopped_outcome(stop_reason, hard_limit), False
+    return Outcome(JobStatus.FAILED,
+                   exc_info=f"work-horse terminated unexpectedly ({status})"), False
 
 
 def _stopped_outcome(reason: str, hard_limit: float | None) -> Outcome:

@@ -48,7 +48,8 @@ SCHEDULER_INTERVAL = 1.0
 
 
 class Worker:
-    """Runs jobs from ``queues`` (earlier queues first), forking a child per job."""
+    """Runs jobs from ``queues`` (earlier queues first), forking a child per job (or per
+    ``jobs_per_horse`` jobs)."""
 
     mode = "fork"
 
@@ -70,6 +71,7 @@ class Worker:
         abandon_policy: maintenance.AbandonPolicy | None = None,
         dequeue_strategy: str | PriorityOrder = "default",
         fork_server: bool = False,
+        jobs_per_horse: int = 1,
     ) -> None:
         items = [queues] if isinstance(queues, Queue | str) else list(queues)
         first = next((q for q in items if isinstance(q, Queue)), None)
@@ -110,6 +112,11 @@ class Worker:
         self.fork_server = fork_server
         """Fork work-horses from a small server process (jobctl.forkserver) instead of this
         one: cheaper forks, but jobs see nothing this process set up after it started."""
+        if jobs_per_horse < 1:
+            raise ValueError(f"jobs_per_horse must be at least 1, not {jobs_per_horse}")
+        self.jobs_per_horse = jobs_per_horse
+        """Jobs each work-horse runs in turn before it exits: 1 gives every job a fresh
+        process; more saves the forks, and a job then sees what earlier ones left behind."""
         self._horses: StandbyHorses | None = None
         self._identity: dict[str, Any] = {}
 
@@ -140,7 +147,7 @@ class Worker:
                                        lock_ttl=max(self.lease, 3 * SCHEDULER_INTERVAL))
         self.shutdown.install()
         if self.fork_server and self.mode == "fork" and self._horses is None:
-            self._horses = StandbyHorses(self._spawner())  # it boots while the worker starts
+            self._horses = self._standby_horses()  # the server boots while the worker starts
         processed = 0
         idle_since = time.monotonic()
         claimed: Claimed | None = None
@@ -328,8 +335,11 @@ class Worker:
         watch = HorseWatch(on_tick=self.tick_while_busy, cold_shutdown=lambda: self.shutdown.cold,
                            tick=min(TICK, self.heartbeat_interval))
         if self._horses is None:
-            self._horses = StandbyHorses(self._spawner())
+            self._horses = self._standby_horses()
         return self._horses.run(job_message(job), watch, hard_limit)
+
+    def _standby_horses(self) -> StandbyHorses:
+        return StandbyHorses(self._spawner(), self.jobs_per_horse)
 
     def _spawner(self) -> Spawner:
         if self.fork_server:

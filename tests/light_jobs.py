@@ -46,3 +46,14 @@ def note_pid_and_sleep(path: str, seconds: float) -> None:
     with open(path, "w") as out:
         out.write(str(os.getpid()))
     time.sleep(seconds)
+
+
+CALLS = 0
+"""Jobs run by this process so far (a work-horse reused for several jobs counts up)."""
+
+
+def count_call() -> dict[str, int]:
+    """This process and how many jobs it has run, this one included."""
+    global CALLS
+    CALLS += 1
+    return {"pid": os.getpid(), "calls": CALLS}

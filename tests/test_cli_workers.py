@@ -184,3 +184,27 @@ def test_worker_forks_from_its_fork_server_unless_told_not_to(
     assert "fork server" not in result.err_lines[0]
     assert [job.return_value()["redis_loaded"] for job in own] == [True, True]
     assert len({job.return_value()["parent"] for job in own}) == 1
+
+
+def test_worker_reuses_each_forked_process_for_jobs_per_horse_jobs(
+    exe: Runner, connection: redis.Redis
+) -> None:
+    queued = [enqueue(connection, "tests.light_jobs.count_call") for _ in range(3)]
+    result = exe("worker", "--burst", "--jobs-per-horse", "2")
+    assert result.code == 0, result
+    assert "fork per 2 jobs (fork server)" in result.err_lines[0]
+    ran = [job.return_value() for job in queued]
+    assert [r["calls"] for r in ran] == [1, 2, 1]
+    assert ran[0]["pid"] == ran[1]["pid"] != ran[2]["pid"]
+
+
+def test_jobs_per_horse_is_refused_for_an_in_process_worker(
+    exe: Runner, connection: redis.Redis
+) -> None:
+    waiting = enqueue(connection, "tests.jobs.add", 1, 2)
+    refused = exe("worker", "--burst", "--no-fork", "--jobs-per-horse", "2")
+    assert refused.code == 2
+    assert len(refused.err_lines) == 1
+    assert "--jobs-per-horse applies to forking workers, not --no-fork" in refused.err_lines[0]
+    assert status_of(waiting) == JobStatus.QUEUED
+    assert connection.scard("jobctl:workers") == 0 and connection.keys("jobctl:worker:*") == []

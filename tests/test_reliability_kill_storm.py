@@ -3,8 +3,9 @@ with ``--on-abandon requeue``, and every second or two a random worker's whole p
 SIGKILLed and replaced. In the end every job is finished, none lost or stuck in ``started``,
 and only jobs whose run was interrupted by a kill ran more than once.
 
-Select it with ``pytest -m kill_storm``; ``JOBCTL_STORM_SEED`` replays a run's kill schedule
-and ``JOBCTL_STORM_JOBS`` sets the number of jobs (750).
+It runs twice: with a fresh work-horse per job, and with work-horses reused for 5 jobs
+(``--jobs-per-horse 5``). Select it with ``pytest -m kill_storm``; ``JOBCTL_STORM_SEED``
+replays a run's kill schedule and ``JOBCTL_STORM_JOBS`` sets the number of jobs (750).
 """
 
 from __future__ import annotations
@@ -53,12 +54,14 @@ def _freeze_and_read(connection, victim: WorkerProcess) -> tuple[str, str] | Non
 
 @pytest.mark.kill_storm
 @pytest.mark.timeout(120)
+@pytest.mark.parametrize("jobs_per_horse", [1, 5], ids=["fresh-horses", "reused-horses"])
 def test_kill_storm_loses_nothing_and_duplicates_only_interrupted_runs(
-    connection, redis_url, tmp_path
+    connection, redis_url, tmp_path, jobs_per_horse
 ):
     seed = int(os.environ.get("JOBCTL_STORM_SEED") or random.SystemRandom().randrange(10**6))
     rng = random.Random(seed)
-    args = ("--on-abandon", "requeue", "--log-level", "warning")
+    args = ("--on-abandon", "requeue", "--log-level", "warning",
+            "--jobs-per-horse", str(jobs_per_horse))
     with Fleet(redis_url, tmp_path, connection) as fleet:
         live = [fleet.start(*args, name=f"storm-{i}", wait=False) for i in range(WORKERS)]
         for worker in live:
@@ -114,7 +117,8 @@ def test_kill_storm_loses_nothing_and_duplicates_only_interrupted_runs(
         duplicated = {j: n for j, n in ran.items() if n > 1}
         requeues = sum(abandoned for _, abandoned in states)
         print(
-            f"\nkill storm (seed {seed}): {JOBS} jobs x {JOB_SECONDS:g} s, {WORKERS} workers, "
+            f"\nkill storm (seed {seed}, {jobs_per_horse} jobs per horse): {JOBS} jobs x "
+            f"{JOB_SECONDS:g} s, {WORKERS} workers, "
             f"{kills} kills ({len(interrupted)} interrupted a run) in {elapsed:.1f} s; "
             f"statuses {dict(by_status)}; lost {len(lost)}; "
             f"jobs run twice or more {len(duplicated)} "
