@@ -31,6 +31,8 @@ ROWS = [
     Row("drain, fork per job", "drain_fork", "jobs_per_s", "jobs/s", True),
     Row("drain, 2 procs in-process", "drain2_inprocess", "jobs_per_s", "jobs/s", True),
     Row("drain, 2 procs fork", "drain2_fork", "jobs_per_s", "jobs/s", True),
+    Row("drain, fork per 100 jobs", "drain_fork100", "jobs_per_s", "jobs/s", True),
+    Row("drain, 2 procs fork per 100", "drain2_fork100", "jobs_per_s", "jobs/s", True),
     Row("drain, 1 proc x 8 threads", "drain_threads8", "jobs_per_s", "jobs/s", True),
     Row("worker CPU, in-process", "drain_inprocess", "cpu_ms_per_job", "ms/job", False),
     Row("worker CPU, fork", "drain_fork", "cpu_ms_per_job", "ms/job", False),
@@ -216,6 +218,23 @@ GOALS: list[tuple[str, Check]] = [
     ("two worker processes >= 1.4x one (in-process)", _scaling_goal("inprocess", 1.4)),
     ("two worker processes >= 1.4x one (fork)", _scaling_goal("fork", 1.4)),
 ]
+
+
+def reuse_lines(results: Results) -> list[str]:
+    """The reused work-horses (``--jobs-per-horse 100``) against rq's fork per job, and two
+    such workers against one: what isolation costs when it does not fork for every job."""
+    lines = []
+    for text, key, (other_key, other) in (
+            ("fork per 100 jobs vs rq Worker (fork per job)", "drain_fork100",
+             ("drain_fork", "rq")),
+            ("two procs vs one, fork per 100 jobs", "drain2_fork100",
+             ("drain_fork100", "jobctl"))):
+        ours, theirs = (median(results, key, "jobctl", "jobs_per_s"),
+                        median(results, other_key, other, "jobs_per_s"))
+        detail = "not measured" if ours is None or not theirs else \
+            f"{ours / theirs:.2f}x ({_num(ours)} vs {_num(theirs)} jobs/s)"
+        lines.append(f"  {text}: {detail}")
+    return lines
 
 
 def goal_lines(results: Results) -> list[str]:
