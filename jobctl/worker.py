@@ -459,6 +459,7 @@ class Worker:
         self._identity = {
             "name": self.name, "host": socket.gethostname(), "pid": os.getpid(),
             "queues": ",".join(self.queue_names), "birth": repr(now()), "mode": self.mode,
+            **({"jobs_per_horse": self.jobs_per_horse} if self.mode == "fork" else {}),
         }
         record: dict[str, Any] = {
             **self._identity, "state": "idle", "current_job": "", "last_heartbeat": repr(now()),

@@ -37,6 +37,8 @@ class WorkerInfo:
     failed_job_count: int
     total_working_time: float
     mode: str
+    jobs_per_horse: int | None = None
+    """Jobs each forked work-horse runs in turn (None for an in-process worker)."""
 
     @classmethod
     def from_record(cls, name: str, record: dict[bytes, bytes]) -> WorkerInfo:
@@ -57,6 +59,7 @@ class WorkerInfo:
             failed_job_count=int(text("failed") or 0),
             total_working_time=float(text("working_time") or 0),
             mode=text("mode") or "fork",
+            jobs_per_horse=int(text("jobs_per_horse") or 0) or None,
         )
 
 

@@ -113,6 +113,8 @@ def test_workers_and_worker_stop(
         assert by_name["idle-a"]["state"] == "idle"
         assert by_name["idle-a"]["queues"] == ["default"]
         assert by_name["idle-a"]["mode"] == "fork"
+        assert by_name["idle-a"]["jobs_per_horse"] == 1
+        assert by_name["idle-b"]["jobs_per_horse"] is None
         assert by_name["idle-b"]["queues"] == ["other"]
         assert by_name["idle-b"]["mode"] == "in-process"
         assert by_name["idle-a"]["birth"].endswith("Z")

@@ -111,3 +111,18 @@ def test_a_kept_child_that_died_while_it_waited_is_replaced_before_the_job(conne
     wait_until(lambda: _gone(first["pid"]), 10, "the kept child to die")
     replaced = _run(horses, q)
     assert replaced["pid"] != first["pid"] and replaced["calls"] == 1
+
+
+def test_the_worker_record_says_how_many_jobs_each_child_runs(connection):
+    worker = Worker(connection=connection, name="reusing", jobs_per_horse=4)
+    worker.register()
+    try:
+        [info] = Worker.all(connection=connection)
+        assert (info.name, info.mode, info.jobs_per_horse) == ("reusing", "fork", 4)
+    finally:
+        worker.unregister()
+
+
+def test_jobs_per_horse_below_one_is_refused(connection):
+    with pytest.raises(ValueError, match="jobs_per_horse must be at least 1, not 0"):
+        Worker(connection=connection, jobs_per_horse=0)

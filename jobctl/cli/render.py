@@ -56,6 +56,7 @@ def worker_document(worker: WorkerInfo, running: RunningJob | None = None) -> di
         "birth": worker.birth_date, "last_heartbeat": worker.last_heartbeat,
         "successful": worker.successful_job_count, "failed": worker.failed_job_count,
         "working_seconds": round(worker.total_working_time, 3), "mode": worker.mode,
+        "jobs_per_horse": worker.jobs_per_horse,
     }
 
 
