@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -35,14 +34,13 @@ from jobctl.scheduler import Scheduler
 from jobctl.serializers import Serializer, resolve_serializer
 from jobctl.shutdown import Shutdown
 from jobctl.status import JobStatus
+from jobctl.throughput import ThroughputCounts
 from jobctl.utils import decode, now, validate_queue_name
 from jobctl.workers import WorkerInfo, list_workers
 
 logger = logging.getLogger("jobctl.worker")
 T = TypeVar("T")
 
-THROUGHPUT_TTL = 3600
-"""Seconds a per-minute throughput counter is kept (monitors show the last minutes)."""
 SCHEDULER_INTERVAL = 1.0
 """Seconds between a scheduler's passes over its queues' scheduled registries."""
 
@@ -92,8 +90,7 @@ class Worker:
         self.successful_job_count = 0
         self.failed_job_count = 0
         self.total_working_time = 0.0
-        self._throughput: dict[tuple[str, int, str], int] = {}
-        self._throughput_lock = threading.Lock()
+        self._throughput = ThroughputCounts(self.keys)
         self._shown_busy = False
         self.shutdown = Shutdown(shutdown_timeout)
         self.scheduler: Scheduler | None = None
@@ -325,9 +322,7 @@ class Worker:
             self.failed_job_count += 1
             logger.warning("%s: job %s %s", queue, job.id, outcome.status.value)
         self.total_working_time += seconds
-        bucket = (queue, int(now() // 60), "finished" if finished else "failed")
-        with self._throughput_lock:
-            self._throughput[bucket] = self._throughput.get(bucket, 0) + 1
+        self._throughput.add(queue, finished)
 
     def execute(self, job: Job) -> Outcome:
         """Run the job in a forked child under a hard limit past its timeout."""
@@ -438,22 +433,13 @@ class Worker:
             "current_job": current, "successful": self.successful_job_count,
             "failed": self.failed_job_count, "working_time": repr(self.total_working_time),
         })
-        self._flush_throughput(pipe)
+        self._throughput.flush(pipe)
         pipe.expire(key, int(self.lease) + 1)
         pipe.sadd(self.keys.workers, self.name)
         if running is not None:
             pipe.zadd(self.keys.registry("started", running[0]), {current: now() + self.lease},
                       xx=True)
         pipe.execute()
-
-    def _flush_throughput(self, pipe: Any) -> None:
-        """Add the jobs counted since the last flush to the per-minute counters."""
-        with self._throughput_lock:
-            counts, self._throughput = self._throughput, {}
-        for (queue, minute, outcome), count in counts.items():
-            counter = self.keys.throughput(queue, minute, outcome)
-            pipe.incrby(counter, count)
-            pipe.expire(counter, THROUGHPUT_TTL)
 
     def register(self) -> None:
         self._identity = {
@@ -478,7 +464,7 @@ class Worker:
             if self.scheduler is not None:
                 self.scheduler.release_locks()
             pipe = self.connection.pipeline(transaction=True)
-            self._flush_throughput(pipe)
+            self._throughput.flush(pipe)
             pipe.srem(self.keys.workers, self.name)
             pipe.delete(self.keys.worker(self.name), self.keys.worker_commands(self.name))
             pipe.execute()
