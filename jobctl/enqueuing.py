@@ -26,8 +26,9 @@ MAX_BATCH_BYTES = 8 * 1024 * 1024
 """Payload bytes per script call, so large payloads make several moderate calls rather than
 one that approaches Redis's limit on a client's pending input (1 GiB by default)."""
 
-_FLAGS = [bulk(f"{front:d}{allow_failure:d}{generated:d}".encode())
-          for front in (0, 1) for allow_failure in (0, 1) for generated in (0, 1)]
+_FLAG_TEXTS = [f"{front:d}{allow_failure:d}{generated:d}".encode()
+               for front in (0, 1) for allow_failure in (0, 1) for generated in (0, 1)]
+_FLAGS = [bulk(text) for text in _FLAG_TEXTS]
 """The script's per-job flags, indexed by 4 * at_front + 2 * allow_failure + generated id."""
 _SMALL = [bulk(b"%d" % n) for n in range(64)]
 """Field and dependency counts."""
@@ -37,6 +38,13 @@ _ONE_WRITTEN = {bytes([code]): status for code, status in _STATUS.items()}
 
 Outcome = bytes | JobExistsError | DependencyNotFoundError
 """A written (or resent) job's status, or why it was not written."""
+
+
+def _flags(job: PreparedJob, allow_failure: bool) -> bytes:
+    """The job's flags argument; a chosen id's request token follows the three flags."""
+    index = 4 * job.at_front + 2 * allow_failure + job.generated_id
+    token = job.request_token
+    return _FLAGS[index] if token is None else bulk(_FLAG_TEXTS[index] + token)
 
 
 def batches(prepared: list[PreparedJob]) -> Iterator[list[PreparedJob]]:
@@ -97,7 +105,7 @@ def script_command(keys: Keys, queue: str, batch: list[PreparedJob], due: float 
         key_parts.append(b"$%d\r\n%b%b\r\n" % (len(job_prefix) + len(job_id), job_prefix, job_id))
         arg_parts.append(b"$%d\r\n%b\r\n%b%b%b%b%b" % (
             len(job_id), job_id,
-            _FLAGS[4 * job.at_front + 2 * deps.allow_failure + job.generated_id],
+            _flags(job, deps.allow_failure),
             _EMPTY if job.ttl is None else bulk(b"%d" % job.ttl),
             due_arg,
             _count(len(fields)),
@@ -154,7 +162,7 @@ def short_command(keys: Keys, queue: str, job: PreparedJob) -> bytes:
              job_prefix, job_id, _CRLF,  # KEYS[4]
              queue_name,
              headers[size], job_id, _CRLF,
-             _FLAGS[4 * job.at_front + job.generated_id],
+             _flags(job, False),
              _EMPTY if job.ttl is None else bulk(b"%d" % job.ttl)]
     names = _FIELD_NAMES
     for name, value in fields.items():

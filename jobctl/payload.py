@@ -64,6 +64,12 @@ class PreparedJob:
     generated_id: bool = False
     """True when the id was made here (random): an existing job with it is our own resend."""
 
+    @property
+    def request_token(self) -> bytes | None:
+        """For a chosen id, a random token of this enqueue request, stored with the job: an
+        existing job that carries it is this request resent, not a conflict."""
+        return self.fields.get("request")
+
 
 def func_reference(func: Callable[..., Any] | str) -> str:
     """The dotted path stored for ``func``; strings are checked for syntax only (seed point 4).
@@ -199,6 +205,8 @@ class JobPreparer:
         if options.retry is not None:
             fields.update({k: v.encode() for k, v in options.retry.encode().items()})
         fields.update({k: v.encode() for k, v in options.extra_fields.items()})
+        if not generated:  # redis-py resends a call whose reply was lost: know it again
+            fields["request"] = new_job_id().encode()
         effective_ttl = ttl if ttl not in (None, -1) else None
         return PreparedJob(job_id, self._signed(fields), dependencies, bool(options.at_front),
                            effective_ttl, generated)

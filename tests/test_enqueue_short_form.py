@@ -70,13 +70,13 @@ def test_the_short_form_pushes_a_wake_token_only_onto_an_empty_queue(connection)
 
 
 def test_the_short_form_reports_a_resend_and_a_conflict_as_the_long_form(connection):
-    generated, chosen = _prepared(), _prepared(job_id="taken")
+    generated, chosen, rival = _prepared(), _prepared(job_id="taken"), _prepared(job_id="taken")
     replies = {}
     for short, keys in ((False, Keys("long")), (True, Keys("short"))):
         for prepared in (generated, chosen):
             _write(connection, keys, prepared, short)
-        replies[short] = [_write(connection, keys, p, short) for p in (generated, chosen)]
-    assert replies[True] == replies[False] == [b"r\nqueued", b"e\nqueued"]
+        replies[short] = [_write(connection, keys, p, short) for p in (generated, chosen, rival)]
+    assert replies[True] == replies[False] == [b"r\nqueued", b"r\nqueued", b"e\nqueued"]
 
 
 def test_enqueue_takes_the_short_form_only_for_a_job_queued_now_without_dependencies(

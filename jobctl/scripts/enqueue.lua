@@ -10,7 +10,8 @@
 -- then per job: id, flags, ttl seconds or "", due time (epoch seconds) or "" to queue now,
 --   number of field pairs N, number of dependencies D, N field/value pairs, D dependency ids
 --   flags: three characters "1"/"0": push at the front, dependency failure allowed, jobctl
---   generated the id (at random: no other job can have it)
+--   generated the id (at random: no other job can have it); for a chosen id, then the
+--   request's random token, which the job's field pairs also store as "request"
 -- Callers send at most 1000 jobs per call (unpack below has a limit of about 8000 values).
 -- Returns one string: a code per job, in order (q queued, d deferred, s scheduled, r exists
 -- and is this very request resent, e the id exists, m a dependency does not exist), then for
@@ -23,10 +24,19 @@
 -- ARGV[1] queue name   ARGV[2] id   ARGV[3] flags (as above)   ARGV[4] ttl seconds or ""
 -- then the field pairs. Same effects and reply as the long form with that one job (a written
 -- job's "q" comes as a status reply rather than a bulk string).
+
+-- Whether the existing job is this very request, resent after its reply was lost (redis-py
+-- resends once on a dropped connection): a generated id (49 is the byte of '1') cannot
+-- collide, and a chosen id's job stores the token of the request that wrote it.
+local function resent(job, flags)
+  return string.byte(flags, 3) == 49 or
+    (#flags > 3 and redis.call('HGET', job, 'request') == string.sub(flags, 4))
+end
+
 if #KEYS == 4 then
   local job, flags = KEYS[4], ARGV[3]
   if redis.call('EXISTS', job) == 1 then
-    return (string.byte(flags, 3) == 49 and 'r\n' or 'e\n') ..
+    return (resent(job, flags) and 'r\n' or 'e\n') ..
       (redis.call('HGET', job, 'status') or '')
   end
   redis.call('HSET', job, 'status', 'queued', unpack(ARGV, 5))
@@ -60,9 +70,7 @@ while a <= nargs do
   local code
   if redis.call('EXISTS', job) == 1 then
     details[#details + 1] = redis.call('HGET', job, 'status') or ''
-    -- A generated id cannot collide: this is our own request, resent after its reply was
-    -- lost (the client resends once on a dropped connection). Report what the first did.
-    code = string.byte(flags, 3) == 49 and 'r' or 'e' -- 49: the byte of '1'
+    code = resent(job, flags) and 'r' or 'e' -- a resend reports what the first call did
   else
     local allow_failure = string.byte(flags, 2) == 49
     local pending = ndeps > 0 and {} or nil
