@@ -42,7 +42,8 @@ class LuaScript:
     """A script sent once per Redis server and then called by its SHA (one round trip).
 
     ``keep_connection``: calls of this script keep their connection for the next one (see
-    :class:`_KeptConnections`); for the producer's hot path, enqueue.
+    :class:`_KeptConnections`); for the hot paths: a producer's enqueue, a worker's claim, start
+    and settle.
     """
 
     def __init__(self, name: str, keep_connection: bool = False) -> None:
@@ -54,9 +55,17 @@ class LuaScript:
 
     def __call__(self, client: Redis, keys: list[str], args: list[Any]) -> Any:
         try:
-            return _call(client, [b"EVALSHA", self.sha, len(keys), *keys, *args])
+            return _call(client, [b"EVALSHA", self.sha, len(keys), *keys, *args],
+                         self.keep_connection)
         except NoScriptError:
             return client.eval(self.source, len(keys), *keys, *args)
+
+    def call_encoded(self, client: Redis, nkeys: int, keys: bytes, nargs: int, args: bytes
+                     ) -> Any:
+        """Like calling the script, with KEYS and ARGV already encoded (see :meth:`command`);
+        an error reply is raised."""
+        [reply] = self.run_commands(client, [self.command(nkeys, keys, nargs, args)])
+        return reply
 
     def command(self, nkeys: int, keys: bytes, nargs: int, args: bytes) -> bytes:
         """The EVALSHA command for KEYS and ARGV already encoded (each a run of :func:`bulk`),
@@ -121,7 +130,7 @@ def _pack(parts: list[Any]) -> bytes:
     return b"".join(out)
 
 
-def _call(client: Redis, parts: list[Any]) -> Any:
+def _call(client: Redis, parts: list[Any], keep_connection: bool = False) -> Any:
     """Send one command on a pooled connection and read its reply.
 
     The hot path of every job runs through here: redis-py's generic command machinery
@@ -129,7 +138,7 @@ def _call(client: Redis, parts: list[Any]) -> Any:
     round trip itself. Like the clients jobctl builds, a dropped connection (a stale socket
     after a Redis restart) is retried once on a fresh one; other errors propagate.
     """
-    [reply] = _call_many(client, [_pack(parts)])
+    [reply] = _call_many(client, [_pack(parts)], keep_connection)
     if isinstance(reply, ResponseError):
         raise reply
     return reply
@@ -226,11 +235,12 @@ _KEEP_IDLE = 4
 _KEPT = _KeptConnections()
 
 ENQUEUE = LuaScript("enqueue", keep_connection=True)
-CLAIM = LuaScript("claim")
+# A worker's own calls, once or twice per job: kept too.
+CLAIM = LuaScript("claim", keep_connection=True)
 CLAIM_JOB = LuaScript("claim_job")
-START = LuaScript("start")
-FINISH = LuaScript("finish")
-FAIL = LuaScript("fail")
+START = LuaScript("start", keep_connection=True)
+FINISH = LuaScript("finish", keep_connection=True)
+FAIL = LuaScript("fail", keep_connection=True)
 REQUEUE = LuaScript("requeue")
 CANCEL = LuaScript("cancel")
 DELETE = LuaScript("delete")
