@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from redis import Redis
@@ -24,6 +25,7 @@ from jobctl.execution import Outcome, perform
 from jobctl.job import Job
 from jobctl.keys import Keys
 from jobctl.retry import Retry
+from jobctl.scripting import bulk
 from jobctl.status import JobStatus
 from jobctl.utils import decode, now, stamp
 
@@ -33,37 +35,60 @@ if TYPE_CHECKING:
 _SETTLE_ATTEMPTS = 20
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClaimGroup:
     """The claim's KEYS and ARGV (see scripts/_claim.lua): the queues in order, the lease, and
     what starting the claimed job needs when it is one of the ``candidates``.
 
-    ``token`` is the execution token the claimed job starts under if it is started in the same
-    round trip.
+    Both come encoded for the wire (runs of :func:`jobctl.scripting.bulk`): a busy worker
+    sends a group with every job, and most of it is the same every time (see
+    :func:`_fixed_parts`). ``token`` is the execution token the claimed job starts under if
+    it is started in the same round trip.
     """
 
-    keys: list[str]
-    args: list[str]
+    nqueues: int
+    nkeys: int
+    keys: bytes
+    nargs: int
+    args: bytes
     token: str = ""
 
     @classmethod
     def build(cls, keys: Keys, queue_names: list[str], lease_expiry: float,
               worker_name: str = "", candidates: tuple[str, ...] = ()) -> ClaimGroup:
         token = new_token()
-        claim_keys = [keys.paused, keys.suspended, keys.worker(worker_name or "-")]
-        for name in queue_names:
-            claim_keys += [keys.queue(name), keys.registry("started", name), keys.wake(name)]
-        claim_keys += [keys.job(job_id) for job_id in candidates]
-        args = [repr(lease_expiry), *queue_names, token, worker_name, stamp(), *candidates,
-                str(len(candidates))]
-        return cls(claim_keys, args, token)
+        fixed_keys, names, worker, job_prefix = _fixed_parts(keys.namespace, tuple(queue_names),
+                                                             worker_name)
+        ncandidates = len(candidates)
+        encoded = [id.encode() for id in candidates]
+        candidate_keys = b"".join(bulk(job_prefix + id) for id in encoded)
+        candidate_args = b"".join(bulk(id) for id in encoded)
+        args = b"%b%b%b%b%b%b%b" % (
+            bulk(repr(lease_expiry).encode()), names, bulk(token.encode()), worker,
+            bulk(stamp().encode()), candidate_args, bulk(b"%d" % ncandidates))
+        nqueues = len(queue_names)
+        return cls(nqueues, 3 + 3 * nqueues + ncandidates, fixed_keys + candidate_keys,
+                   nqueues + 5 + ncandidates, args, token)
 
-    @property
-    def nqueues(self) -> int:
-        return (len(self.keys) - 3 - int(self.args[-1])) // 3 if self.args else 0
+
+@lru_cache(maxsize=256)
+def _fixed_parts(namespace: str, queue_names: tuple[str, ...], worker_name: str
+                 ) -> tuple[bytes, bytes, bytes, bytes]:
+    """What a claim group of these queues (in this order) and this worker always holds, in
+    RESP form: the fixed KEYS, the queue names, the worker's name; and the job key prefix."""
+    keys = Keys(namespace)
+    claim_keys = [keys.paused, keys.suspended, keys.worker(worker_name or "-")]
+    for name in queue_names:
+        claim_keys += [keys.queue(name), keys.registry("started", name), keys.wake(name)]
+    return (_encoded(claim_keys), _encoded(list(queue_names)), bulk(worker_name.encode()),
+            keys.job("").encode())
 
 
-NO_CLAIM = ClaimGroup([], [])
+def _encoded(values: list[str]) -> bytes:
+    return b"".join(bulk(value.encode()) for value in values)
+
+
+NO_CLAIM = ClaimGroup(0, 0, b"", 0, b"")
 
 
 @dataclass
@@ -123,7 +148,9 @@ def new_token() -> str:
 
 def claim(connection: Redis, group: ClaimGroup) -> Claimed | None:
     """Atomically take the next job id (queue order is priority order)."""
-    return Claimed.from_reply(scripting.CLAIM(connection, group.keys, group.args), group.token)
+    reply = scripting.CLAIM.call_encoded(connection, group.nkeys, group.keys, group.nargs,
+                                         group.args)
+    return Claimed.from_reply(reply, group.token)
 
 
 def start(connection: Redis, keys: Keys, queue: str, job_id: str, token: str,
@@ -169,28 +196,56 @@ def settle(connection: Redis, keys: Keys, job: Job, outcome: Outcome, token: str
 def _settle_once(connection: Redis, keys: Keys, job: Job, outcome: Outcome, token: str,
                  group_keys: list[str], group_args: list[str], claim_next: ClaimGroup) -> Any:
     queue = job.origin
-    ndependents = str(len(group_args) // 2)
-    nclaim = str(claim_next.nqueues)
+    ndependents = len(group_args) // 2
+    job_id = job.id.encode()
+    job_key = bulk(keys.job(job.id).encode())
+    dependents = bulk(keys.dependents(job.id).encode())
+    registries = _registry_keys(keys.namespace, queue)
+    nkeys = 4 + len(group_keys) + claim_next.nkeys
+    first_args = b"%b%b%b" % (bulk(job_id), bulk(token.encode()), bulk(repr(now()).encode()))
+    counts = b"%b%b%b%b" % (bulk(b"%d" % ndependents), bulk(b"%d" % claim_next.nqueues),
+                            _encoded(group_args), claim_next.args)
+    nargs = 7 + len(group_args) + claim_next.nargs
     if outcome.status == JobStatus.FINISHED:
-        return scripting.FINISH(
+        return scripting.FINISH.call_encoded(
             connection,
-            [job.key, keys.registry("started", queue), keys.registry("finished", queue),
-             keys.dependents(job.id), *group_keys, *claim_next.keys],
-            [job.id, token, repr(now()), job.result_ttl, outcome.result, ndependents, nclaim,
-             *group_args, *claim_next.args],
+            nkeys, b"%b%b%b%b%b%b" % (job_key, registries.started, registries.finished,
+                                      dependents, _encoded(group_keys), claim_next.keys),
+            nargs, b"%b%b%b%b" % (first_args, bulk(b"%d" % job.result_ttl), bulk(outcome.result),
+                                  counts),
         )
     retry_delay = ""
     if outcome.retryable and outcome.status == JobStatus.FAILED and job.retries_left:
         max_retries = int(job.field("retries_max") or job.retries_left)
         retry_delay = str(Retry.delay_for(job.retries_left, max_retries, job.retry_intervals))
-    return scripting.FAIL(
+    return scripting.FAIL.call_encoded(
         connection,
-        [job.key, keys.registry("started", queue), keys.registry("failed", queue),
-         keys.dependents(job.id), keys.queue(queue), keys.wake(queue),
-         keys.registry("scheduled", queue), *group_keys, *claim_next.keys],
-        [job.id, token, repr(now()), job.failure_ttl, outcome.status.value, outcome.exc_info,
-         retry_delay, ndependents, nclaim, *group_args, *claim_next.args],
+        nkeys + 3, b"%b%b%b%b%b%b%b" % (job_key, registries.started, registries.failed,
+                                        dependents, registries.queue_wake_scheduled,
+                                        _encoded(group_keys), claim_next.keys),
+        nargs + 2, b"%b%b%b%b%b%b" % (
+            first_args, bulk(b"%d" % job.failure_ttl), bulk(outcome.status.value.encode()),
+            bulk(outcome.exc_info.encode()), bulk(retry_delay.encode()), counts),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _RegistryKeys:
+    """A queue's keys the settling scripts take, in RESP form."""
+
+    started: bytes
+    finished: bytes
+    failed: bytes
+    queue_wake_scheduled: bytes
+
+
+@lru_cache(maxsize=256)
+def _registry_keys(namespace: str, queue: str) -> _RegistryKeys:
+    keys = Keys(namespace)
+    return _RegistryKeys(
+        _encoded([keys.registry("started", queue)]), _encoded([keys.registry("finished", queue)]),
+        _encoded([keys.registry("failed", queue)]),
+        _encoded([keys.queue(queue), keys.wake(queue), keys.registry("scheduled", queue)]))
 
 
 def run_synchronously(job: Job, queue: Queue) -> None:
