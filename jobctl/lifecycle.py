@@ -59,16 +59,20 @@ class ClaimGroup:
         token = new_token()
         fixed_keys, names, worker, job_prefix = _fixed_parts(keys.namespace, tuple(queue_names),
                                                              worker_name)
-        ncandidates = len(candidates)
         encoded = [id.encode() for id in candidates]
-        candidate_keys = b"".join(bulk(job_prefix + id) for id in encoded)
-        candidate_args = b"".join(bulk(id) for id in encoded)
-        args = b"%b%b%b%b%b%b%b" % (
-            bulk(repr(lease_expiry).encode()), names, bulk(token.encode()), worker,
-            bulk(stamp().encode()), candidate_args, bulk(b"%d" % ncandidates))
+        size = len(job_prefix)
+        candidate_keys = b"".join([b"$%d\r\n%b%b\r\n" % (size + len(id), job_prefix, id)
+                                   for id in encoded])
+        candidate_args = b"".join([b"$%d\r\n%b\r\n" % (len(id), id) for id in encoded])
+        lease = repr(lease_expiry).encode()
+        moment = stamp().encode()
+        count = b"%d" % len(candidates)
+        args = b"$%d\r\n%b\r\n%b$16\r\n%b\r\n%b$%d\r\n%b\r\n%b$%d\r\n%b\r\n" % (
+            len(lease), lease, names, token.encode(), worker, len(moment), moment,
+            candidate_args, len(count), count)
         nqueues = len(queue_names)
-        return cls(nqueues, 3 + 3 * nqueues + ncandidates, fixed_keys + candidate_keys,
-                   nqueues + 5 + ncandidates, args, token)
+        return cls(nqueues, 3 + 3 * nqueues + len(encoded), fixed_keys + candidate_keys,
+                   nqueues + 5 + len(encoded), args, token)
 
 
 @lru_cache(maxsize=256)
@@ -142,7 +146,8 @@ class Settled:
 
 
 def new_token() -> str:
-    """A fresh execution token: only the execution holding it may settle the job."""
+    """A fresh execution token: only the execution holding it may settle the job (16
+    characters: ClaimGroup.build relies on that)."""
     return os.urandom(8).hex()
 
 
