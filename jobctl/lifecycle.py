@@ -126,13 +126,39 @@ class Claimed:
 
 
 def unpack(packed: bytes) -> list[bytes]:
-    """The strings pack() joined in Lua: their lengths, a newline, then the strings."""
-    header, _, body = packed.partition(b"\n")
-    parts, position = [], 0
-    for length in map(int, header.split()):
-        parts.append(body[position:position + length])
-        position += length
+    """The strings of a claim reply: a MessagePack array of strings (see claim_reply in
+    scripts/_claim.lua; Redis's cmsgpack writes strings as str, never bin, but both read)."""
+    head = packed[0]
+    if head & 0xF0 == 0x90:
+        count, position = head & 0x0F, 1
+    else:
+        count, position = _msgpack_size(packed, 0, _ARRAY_SIZES)
+    parts: list[bytes] = []
+    append = parts.append
+    for _ in range(count):
+        head = packed[position]
+        if head & 0xE0 == 0xA0:  # fixstr: up to 31 bytes, the size in the header
+            size = head & 0x1F
+            position += 1
+        else:
+            size, position = _msgpack_size(packed, position, _STRING_SIZES)
+        append(packed[position:position + size])
+        position += size
     return parts
+
+
+_ARRAY_SIZES = {0xDC: 2, 0xDD: 4}
+_STRING_SIZES = {0xD9: 1, 0xDA: 2, 0xDB: 4, 0xC4: 1, 0xC5: 2, 0xC6: 4}
+"""Bytes of the big-endian size after a MessagePack header (array 16/32; str and bin 8/16/32)."""
+
+
+def _msgpack_size(packed: bytes, position: int, sizes: dict[int, int]) -> tuple[int, int]:
+    """The size that follows the header at ``position``, and where the data after it starts."""
+    width = sizes.get(packed[position])
+    if width is None:
+        raise ValueError(f"unexpected claim reply: header {packed[position]:#x} at {position}")
+    start = position + 1
+    return int.from_bytes(packed[start:start + width], "big"), start + width
 
 
 @dataclass

@@ -59,8 +59,10 @@ local function release_dependents(first_key, first_arg, count, now)
   return released
 end
 
+-- ttl: the TTL argument as sent (whole seconds; "-1" keeps the key forever). Passed to
+-- EXPIRE as that string: a Lua number would be formatted again, which costs Redis a microsecond.
 local function expire_or_persist(key, ttl)
-  if ttl == -1 then
+  if tonumber(ttl) == -1 then
     redis.call('PERSIST', key)
   else
     redis.call('EXPIRE', key, ttl)

@@ -56,9 +56,9 @@ end
 if ttl == 0 then
   redis.call('DEL', job)
 else
-  expire_or_persist(job, ttl)
+  expire_or_persist(job, ARGV[4])
   if ndependents > 0 and redis.call('EXISTS', dependents) == 1 then
-    expire_or_persist(dependents, ttl)
+    expire_or_persist(dependents, ARGV[4])
   end
   redis.call('ZADD', failed, expiry_score(now, ttl), job_id)
 end

@@ -37,7 +37,8 @@ end
 if ttl == 0 then
   redis.call('DEL', job)
 else
-  expire_or_persist(job, ttl)
+  expire_or_persist(job, ARGV[4])
   redis.call('ZADD', finished, expiry_score(now, ttl), job_id)
 end
-return settled_reply('ok', nclaim, released)
+-- The token matched, so no earlier attempt of this call ran: it is not a resend.
+return settled_reply('ok', nclaim, released, true)
