@@ -59,7 +59,7 @@ def _unbounded_keys(connection) -> list[str]:
             continue
         if not key.startswith(PREFIX):
             problems.append(f"{key}: outside the namespace")
-        elif connection.ttl(key) <= 0:
+        elif connection.pttl(key) == -1:  # no TTL (TTL in seconds reads 0 for a 150 ms lock)
             problem = _owned_key_problem(connection, key, queue_names)
             if problem:
                 problems.append(problem)
