@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import importlib
 import signal
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -24,29 +23,39 @@ enum member, which for a function means raising and catching a ValueError (about
 of an in-process worker, which sets and restores SIGALRM's handler for each)."""
 
 
-@contextmanager
-def time_limit(seconds: float | None, what: str = "job") -> Iterator[None]:
+class time_limit:  # lower case: used like the function it was, ``with time_limit(s, what):``
     """Raise JobTimeoutException in the block once ``seconds`` have passed.
 
     Python refuses a signal handler outside the main thread, which is how a thread is told
     apart here (importing ``threading`` would cost every fork-server work-horse its at-fork
-    hook).
+    hook). A class rather than a generator-based context manager: it is entered once per job,
+    and contextlib's machinery cost about a microsecond of it.
     """
-    if not seconds or seconds <= 0:
-        yield
-        return
 
-    def expire(signum: int, frame: FrameType | None) -> None:
-        raise JobTimeoutException(f"{what} exceeded its timeout of {seconds:g} seconds")
+    __slots__ = ("previous", "seconds", "set", "what")
 
-    try:
-        previous = _set_handler(signal.SIGALRM, expire)
-    except ValueError:  # not the main thread: the block runs unbounded
-        yield
-        return
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        _set_handler(signal.SIGALRM, previous)
+    def __init__(self, seconds: float | None, what: str = "job") -> None:
+        self.seconds = seconds
+        self.what = what
+        self.set = False
+        self.previous: Any = None
+
+    def __enter__(self) -> None:
+        seconds = self.seconds
+        if not seconds or seconds <= 0:
+            return
+        try:
+            self.previous = _set_handler(signal.SIGALRM, self._expire)
+        except ValueError:  # not the main thread: the block runs unbounded
+            return
+        self.set = True
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.set:
+            self.set = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            _set_handler(signal.SIGALRM, self.previous)
+
+    def _expire(self, signum: int, frame: FrameType | None) -> None:
+        raise JobTimeoutException(f"{self.what} exceeded its timeout of {self.seconds:g} seconds")
