@@ -275,8 +275,8 @@ class Job:
 
     def callback(self, kind: str) -> Callback | None:
         """The ``success``, ``failure`` or ``stopped`` callback, if any."""
-        text = as_text(self._fields.get(f"cb_{kind}"))
-        return Callback.decode(text) if text else None
+        raw = self._fields.get(f"cb_{kind}")
+        return Callback.decode(as_text(raw) or "") if raw else None  # read 7 times a run
 
     def check_fields(self) -> None:
         """Raise DeserializationError naming a stored field that cannot be read (a corrupted
