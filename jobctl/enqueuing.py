@@ -16,7 +16,7 @@ from functools import lru_cache
 from jobctl.exceptions import DependencyNotFoundError, JobExistsError
 from jobctl.keys import Keys
 from jobctl.payload import PreparedJob
-from jobctl.scripting import ENQUEUE, bulk
+from jobctl.scripting import ENQUEUE, bulk, bulk_strings
 from jobctl.utils import now
 
 MAX_BATCH_JOBS = 1000
@@ -68,7 +68,7 @@ def _queue_arguments(namespace: str, queue: str) -> tuple[bytes, bytes, bytes]:
     keys = Keys(namespace)
     queue_keys = [keys.queue(queue), keys.queues, keys.wake(queue),
                   keys.registry("deferred", queue), keys.registry("scheduled", queue)]
-    return (b"".join(bulk(key.encode()) for key in queue_keys), bulk(queue.encode()),
+    return (bulk_strings(queue_keys), bulk(queue.encode()),
             keys.job("").encode())
 
 
@@ -133,7 +133,7 @@ def _short_form_arguments(namespace: str, queue: str) -> tuple[bytes, bytes, byt
     queue's name (ARGV[1])."""
     keys = Keys(namespace)
     queue_keys = (keys.queue(queue), keys.queues, keys.wake(queue))
-    command = ENQUEUE.command(4, b"".join(bulk(key.encode()) for key in queue_keys), 0, b"")
+    command = ENQUEUE.command(4, bulk_strings(queue_keys), 0, b"")
     return (command[command.index(b"\r\n") + 2:], keys.job("").encode(),
             bulk(queue.encode()))
 

@@ -55,7 +55,8 @@ class Standby:
 
     Forking costs milliseconds in a process of this size (page tables, then copy-on-write
     faults); a child forked while the worker is idle, or while its previous job runs, takes
-    that cost off the path from claim to start. Each job still gets a fresh child.
+    that cost off the path from claim to start. Each job gets a fresh child, unless the
+    worker reuses children (``jobs_per_horse`` > 1).
     """
 
     pid: int
@@ -359,9 +360,9 @@ def _watch(pid: int, read_fd: int, watch: HorseWatch, hard_limit: float | None,
             try:
                 outcome: Outcome = pickle.loads(received[FRAME_HEADER:size])
             except Exception:  # pragma: no cover - something else wrote to the pipe
-                stop_reason = "garbled"
-            else:
-                return outcome, True
+                kill_group(pid)  # not to be trusted with another job
+                break
+            return outcome, True
         elif watch.cold_shutdown():
             stop_reason = "cold"
         elif deadline is not None and time.monotonic() >= deadline:
@@ -372,7 +373,7 @@ def _watch(pid: int, read_fd: int, watch: HorseWatch, hard_limit: float | None,
             kill_group(pid)
             break
     status = spawner.reap(pid)
-    if stop_reason and stop_reason != "garbled":
+    if stop_reason:
         return _stopped_outcome(stop_reason, hard_limit), False
     return Outcome(JobStatus.FAILED,
                    exc_info=f"work-horse terminated unexpectedly ({status})"), False

@@ -25,7 +25,7 @@ from jobctl.execution import Outcome, perform
 from jobctl.job import Job
 from jobctl.keys import Keys
 from jobctl.retry import Retry
-from jobctl.scripting import bulk
+from jobctl.scripting import bulk, bulk_strings
 from jobctl.status import JobStatus
 from jobctl.utils import decode, now, stamp
 
@@ -84,12 +84,8 @@ def _fixed_parts(namespace: str, queue_names: tuple[str, ...], worker_name: str
     claim_keys = [keys.paused, keys.suspended, keys.worker(worker_name or "-")]
     for name in queue_names:
         claim_keys += [keys.queue(name), keys.registry("started", name), keys.wake(name)]
-    return (_encoded(claim_keys), _encoded(list(queue_names)), bulk(worker_name.encode()),
+    return (bulk_strings(claim_keys), bulk_strings(queue_names), bulk(worker_name.encode()),
             keys.job("").encode())
-
-
-def _encoded(values: list[str]) -> bytes:
-    return b"".join(bulk(value.encode()) for value in values)
 
 
 NO_CLAIM = ClaimGroup(0, 0, b"", 0, b"")
@@ -235,13 +231,13 @@ def _settle_once(connection: Redis, keys: Keys, job: Job, outcome: Outcome, toke
     nkeys = 4 + len(group_keys) + claim_next.nkeys
     first_args = b"%b%b%b" % (bulk(job_id), bulk(token.encode()), bulk(repr(now()).encode()))
     counts = b"%b%b%b%b" % (bulk(b"%d" % ndependents), bulk(b"%d" % claim_next.nqueues),
-                            _encoded(group_args), claim_next.args)
+                            bulk_strings(group_args), claim_next.args)
     nargs = 7 + len(group_args) + claim_next.nargs
     if outcome.status == JobStatus.FINISHED:
         return scripting.FINISH.call_encoded(
             connection,
             nkeys, b"%b%b%b%b%b%b" % (job_key, registries.started, registries.finished,
-                                      dependents, _encoded(group_keys), claim_next.keys),
+                                      dependents, bulk_strings(group_keys), claim_next.keys),
             nargs, b"%b%b%b%b" % (first_args, bulk(b"%d" % job.result_ttl), bulk(outcome.result),
                                   counts),
         )
@@ -253,7 +249,7 @@ def _settle_once(connection: Redis, keys: Keys, job: Job, outcome: Outcome, toke
         connection,
         nkeys + 3, b"%b%b%b%b%b%b%b" % (job_key, registries.started, registries.failed,
                                         dependents, registries.queue_wake_scheduled,
-                                        _encoded(group_keys), claim_next.keys),
+                                        bulk_strings(group_keys), claim_next.keys),
         nargs + 2, b"%b%b%b%b%b%b" % (
             first_args, bulk(b"%d" % job.failure_ttl), bulk(outcome.status.value.encode()),
             bulk(outcome.exc_info.encode()), bulk(retry_delay.encode()), counts),
@@ -274,9 +270,10 @@ class _RegistryKeys:
 def _registry_keys(namespace: str, queue: str) -> _RegistryKeys:
     keys = Keys(namespace)
     return _RegistryKeys(
-        _encoded([keys.registry("started", queue)]), _encoded([keys.registry("finished", queue)]),
-        _encoded([keys.registry("failed", queue)]),
-        _encoded([keys.queue(queue), keys.wake(queue), keys.registry("scheduled", queue)]))
+        bulk_strings([keys.registry("started", queue)]),
+        bulk_strings([keys.registry("finished", queue)]),
+        bulk_strings([keys.registry("failed", queue)]),
+        bulk_strings([keys.queue(queue), keys.wake(queue), keys.registry("scheduled", queue)]))
 
 
 def run_synchronously(job: Job, queue: Queue) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import resources
 from typing import Any
 
@@ -114,6 +114,11 @@ def _encode(value: Any) -> bytes:
 def bulk(value: bytes) -> bytes:
     """One argument of a command in RESP form."""
     return b"$%d\r\n%b\r\n" % (len(value), value)
+
+
+def bulk_strings(values: Iterable[str]) -> bytes:
+    """Several text arguments in RESP form, one after the other (keys, queue names)."""
+    return b"".join([bulk(value.encode()) for value in values])
 
 
 def _pack(parts: list[Any]) -> bytes:

@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from jobctl import JobStatus, Queue, Worker
-from jobctl.execution import Outcome, job_message, perform_message
+from jobctl.execution import Outcome, job_message
 from jobctl.forkserver import ForkServer
 from jobctl.horse import HorseWatch, LocalForks, Spawner, StandbyHorses
 from jobctl.serializers import resolve_serializer
@@ -64,9 +64,7 @@ SpawnerFactory = Callable[[redis.Redis], Spawner]
 
 
 def _own_forks(connection: redis.Redis) -> Spawner:
-    worker = Worker(connection=connection)
-    return LocalForks(lambda message: perform_message(message, connection, worker.keys,
-                                                      worker.serializer))
+    return LocalForks(Worker(connection=connection)._run_message)
 
 
 def _fork_server(connection: redis.Redis) -> Spawner:
